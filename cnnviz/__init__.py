@@ -1,0 +1,1 @@
+"""cnnviz: convolution and pooling, one window at a time (importable without Streamlit)."""

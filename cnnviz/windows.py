@@ -1,0 +1,168 @@
+"""Window geometry shared by every layer: output sizes, validation, the (h, w) iterator.
+
+`layers`, `fast` and `trace` all go through this module, so the picture the app draws
+walks exactly the windows the math loops over, and every bad argument fails with the
+same message whichever module it was given to.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+import numpy as np
+
+MODES = ("max", "average")
+
+
+class Window(NamedTuple):
+    """One position of the sliding window: output cell (h, w) and the input rows/columns it reads."""
+
+    h: int
+    w: int
+    vert_start: int
+    vert_end: int
+    horiz_start: int
+    horiz_end: int
+
+
+def output_size(n_prev: int, f: int, stride: int, pad: int = 0) -> int:
+    """n = floor((n_prev + 2*pad - f) / stride) + 1."""
+    return (n_prev + 2 * pad - f) // stride + 1
+
+
+def iter_windows(n_H: int, n_W: int, f: int, stride: int) -> Iterator[Window]:
+    """Yield the windows in the course's loop order: h outer, w inner.
+
+    vert_start = h * stride, vert_end = vert_start + f (same for horiz with w).
+    """
+    for h in range(n_H):
+        for w in range(n_W):
+            vert_start = h * stride
+            horiz_start = w * stride
+            yield Window(h, w, vert_start, vert_start + f, horiz_start, horiz_start + f)
+
+
+def uncovered(n_prev: int, f: int, stride: int, pad: int = 0) -> list[int]:
+    """Indices (in the padded input) of rows/columns that no window ever reads.
+
+    With a stride that does not divide (n_prev + 2*pad - f), the last rows/columns are skipped.
+    """
+    n = output_size(n_prev, f, stride, pad)
+    last = (n - 1) * stride + f  # one past the last index any window reads
+    return list(range(last, n_prev + 2 * pad))
+
+
+def _as_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}={value!r} must be a whole number")
+    return int(value)
+
+
+def _hparam(hparameters: Mapping, key: str, which: str) -> int:
+    if not isinstance(hparameters, Mapping) or key not in hparameters:
+        raise ValueError(f'hparameters for {which} must be a dict with key "{key}", got {hparameters!r}')
+    return _as_int(key, hparameters[key])
+
+
+def check_4d(name: str, X: np.ndarray, layout: str) -> tuple[int, int, int, int]:
+    """Return X.shape if X is a 4-D array, else raise ValueError naming the expected layout."""
+    shape = np.shape(X)
+    if len(shape) != 4:
+        raise ValueError(f"{name} must be 4-D {layout}, got shape {shape}; add the missing axes")
+    return shape  # type: ignore[return-value]
+
+
+def check_pad(pad: object) -> int:
+    """Return pad as an int, or raise if it is negative or not a whole number."""
+    pad = _as_int("pad", pad)
+    if pad < 0:
+        raise ValueError(f"pad={pad} is negative; use pad >= 0")
+    return pad
+
+
+def _check_stride(stride: int) -> None:
+    if stride < 1:
+        raise ValueError(f"stride={stride} must be at least 1")
+
+
+def _check_fits(f: int, n_H: int, n_W: int, pad: int, what: str) -> None:
+    if f < 1:
+        raise ValueError(f"f={f} must be at least 1")
+    if f > n_H or f > n_W:
+        fix = "lower f or raise pad" if what == "padded input" else "lower f"
+        raise ValueError(f"f={f} is larger than the {what} {n_H}x{n_W}; {fix}")
+
+
+def check_conv(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping) -> tuple[int, int]:
+    """Validate conv_forward's arguments; return (stride, pad)."""
+    m, n_H_prev, n_W_prev, n_C_prev = check_4d("A_prev", A_prev, "(m, n_H_prev, n_W_prev, n_C_prev)")
+    f, f_w, n_C_prev_W, n_C = check_4d("W", W, "(f, f, n_C_prev, n_C)")
+    if f != f_w:
+        raise ValueError(f"W must hold square f x f filters, got {f}x{f_w}; use W of shape (f, f, n_C_prev, n_C)")
+    if n_C_prev_W != n_C_prev:
+        raise ValueError(
+            f"W has n_C_prev={n_C_prev_W} input channels but A_prev has {n_C_prev}; "
+            f"W.shape[2] must equal A_prev.shape[3]"
+        )
+    if np.shape(b) != (1, 1, 1, n_C):
+        raise ValueError(f"b must have shape (1, 1, 1, n_C) = (1, 1, 1, {n_C}), got {np.shape(b)}")
+    stride = _hparam(hparameters, "stride", "conv")
+    pad = check_pad(_hparam(hparameters, "pad", "conv"))
+    _check_stride(stride)
+    _check_fits(f, n_H_prev + 2 * pad, n_W_prev + 2 * pad, pad, "padded input")
+    return stride, pad
+
+
+def check_pool(A_prev: np.ndarray, hparameters: Mapping, mode: str) -> tuple[int, int]:
+    """Validate pool_forward's arguments; return (f, stride)."""
+    m, n_H_prev, n_W_prev, n_C_prev = check_4d("A_prev", A_prev, "(m, n_H_prev, n_W_prev, n_C_prev)")
+    check_mode(mode)
+    f = _hparam(hparameters, "f", "pool")
+    stride = _hparam(hparameters, "stride", "pool")
+    _check_stride(stride)
+    _check_fits(f, n_H_prev, n_W_prev, 0, "input")
+    return f, stride
+
+
+def check_mode(mode: object) -> str:
+    """Return mode if it is "max" or "average", else raise."""
+    if mode not in MODES:
+        raise ValueError(f'mode={mode!r} is unknown; use "max" or "average"')
+    return mode  # type: ignore[return-value]
+
+
+def check_grad(name: str, grad: np.ndarray, expected: tuple[int, ...], forward_output: str) -> None:
+    """Raise if an upstream gradient's shape differs from the forward output's."""
+    if np.shape(grad) != tuple(expected):
+        raise ValueError(
+            f"{name} has shape {np.shape(grad)} but the cache's forward output {forward_output} "
+            f"has shape {tuple(expected)}; pass the gradient of that output"
+        )
+
+
+def conv_out_shape(A_prev_shape: tuple, W_shape: tuple, stride: int, pad: int) -> tuple[int, int, int, int]:
+    """(m, n_H, n_W, n_C) of conv_forward's output."""
+    m, n_H_prev, n_W_prev, _ = A_prev_shape
+    f, _, _, n_C = W_shape
+    return m, output_size(n_H_prev, f, stride, pad), output_size(n_W_prev, f, stride, pad), n_C
+
+
+def pool_out_shape(A_prev_shape: tuple, f: int, stride: int) -> tuple[int, int, int, int]:
+    """(m, n_H, n_W, n_C) of pool_forward's output."""
+    m, n_H_prev, n_W_prev, n_C = A_prev_shape
+    return m, output_size(n_H_prev, f, stride), output_size(n_W_prev, f, stride), n_C
+
+
+def pad_hw(X: np.ndarray, pad: int) -> np.ndarray:
+    """Zero-pad axes 1 and 2 of an NHWC array; a new array (a copy even when pad == 0)."""
+    pad = check_pad(pad)
+    check_4d("X", X, "(m, n_H, n_W, n_C)")
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
+
+
+def unpad_hw(X_pad: np.ndarray, pad: int) -> np.ndarray:
+    """Inverse of pad_hw; right for pad == 0, where the course's X[pad:-pad] would be empty."""
+    n_H, n_W = X_pad.shape[1], X_pad.shape[2]
+    return X_pad[:, pad : n_H - pad, pad : n_W - pad, :]
