@@ -1,0 +1,118 @@
+"""The app's settings: their ranges and defaults, and parsing untrusted query strings into them.
+
+Pure Python (no Streamlit): the sidebar builds its widgets from SPECS, and a shared link's
+`?f=3&stride=2` goes through `parse_query`, which never raises. Anything it cannot use is
+dropped with a warning a person can read; numbers outside a control's range are clamped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+SAMPLE_CHOICES = ("digit", "checkerboard", "disc", "scene")
+SPEEDS = {"slow": 1400, "normal": 700, "fast": 300}  # milliseconds per frame
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: an int in [lo, hi] or one of `choices`."""
+
+    key: str
+    label: str
+    default: int | str
+    lo: int = 0
+    hi: int = 0
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @property
+    def is_choice(self) -> bool:
+        return bool(self.choices)
+
+
+SPECS: dict[str, Spec] = {
+    s.key: s
+    for s in (
+        Spec("source", "Input", "random", choices=("random", "sample", "upload"), help="What A_prev is made of"),
+        Spec("values", "Values", "normal", choices=("normal", "integers"), help="integers make max-pool ties likely"),
+        Spec("seed", "Seed", 1, 0, 9999, help="np.random.seed for the random tensor"),
+        Spec("m", "m (examples)", 2, 1, 4),
+        Spec("n_H_prev", "n_H_prev (height)", 8, 3, 16),
+        Spec("n_W_prev", "n_W_prev (width)", 8, 3, 16),
+        Spec("n_C_prev", "n_C_prev (channels)", 3, 1, 4),
+        Spec("sample", "Sample image", "digit", choices=SAMPLE_CHOICES),
+        Spec("f", "f (filter size)", 3, 1, 7),
+        Spec("stride", "stride", 1, 1, 4),
+        Spec("pad", "pad", 1, 0, 3),
+        Spec("n_C", "n_C (filters)", 4, 1, 8),
+        Spec("pool_f", "pool f", 2, 1, 6),
+        Spec("pool_stride", "pool stride", 2, 1, 4),
+        Spec("mode", "pool mode", "max", choices=("max", "average")),
+        Spec("grad", "upstream gradient", "random", choices=("random", "ones"), help="dZ / dA fed to backward"),
+        Spec("i", "i (example shown)", 0, 0, 3),
+        Spec("c", "c (channel shown)", 0, 0, 7),
+        Spec("speed", "Animation speed", "normal", choices=tuple(SPEEDS)),
+        Spec("step", "step", 0, 0, 4095),
+    )
+}
+
+DEFAULTS: dict[str, int | str] = {k: s.default for k, s in SPECS.items()}
+
+
+def _shown(raw: str, limit: int = 24) -> str:
+    """A raw query value made safe to show in Markdown: no backticks, short, inside a code span."""
+    text = raw.replace("`", "'").replace("\n", " ")
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return f"`{text}`"
+
+
+def parse_value(spec: Spec, raw: str) -> tuple[int | str | None, str | None]:
+    """Parse one raw query string for `spec`: (value or None if unusable, warning or None)."""
+    raw = raw.strip()
+    if spec.is_choice:
+        if raw in spec.choices:
+            return raw, None
+        options = ", ".join(spec.choices)
+        return None, f"Ignored {spec.key}={_shown(raw)}: not one of {options}."
+    try:
+        value = int(raw, 10)
+    except ValueError:
+        return None, f"Ignored {spec.key}={_shown(raw)}: not a whole number."
+    if value < spec.lo or value > spec.hi:
+        clamped = min(max(value, spec.lo), spec.hi)
+        return clamped, f"{spec.key}={_shown(raw)} is outside {spec.lo}..{spec.hi}; using {clamped}."
+    return value, None
+
+
+def parse_query(query: Mapping[str, object]) -> tuple[dict[str, int | str], list[str]]:
+    """Settings found in a URL query (untrusted), and warnings for what was clamped or ignored.
+
+    Only keys of SPECS are read; unknown keys are ignored silently (other tools add their own).
+    A repeated key uses its last value.
+    """
+    values: dict[str, int | str] = {}
+    warnings: list[str] = []
+    for key, spec in SPECS.items():
+        if key not in query:
+            continue
+        raw = query[key]
+        if isinstance(raw, list | tuple):
+            raw = raw[-1] if raw else ""
+        value, warning = parse_value(spec, str(raw))
+        if warning:
+            warnings.append(warning)
+        if value is not None:
+            values[key] = value
+    return values, warnings
+
+
+def to_query(settings: Mapping[str, int | str]) -> dict[str, str]:
+    """The query parameters for a link: every known setting that differs from its default."""
+    return {k: str(v) for k, v in settings.items() if k in SPECS and v != DEFAULTS[k]}
+
+
+def frame_ms(speed: str) -> int:
+    """Milliseconds per animation frame for a speed name."""
+    return SPEEDS.get(speed, SPEEDS["normal"])
