@@ -136,7 +136,7 @@ def padding_note(names: Sequence[str], custom: np.ndarray | None = None) -> str 
     return (
         f"All filters in one convolution share one size, so {', '.join(padded)} "
         f"{'was' if len(padded) == 1 else 'were'} padded with zeros to {f}x{f} (centred); "
-        "the feature maps are unchanged apart from the wider border."
+        "zero weights add nothing, so with 'same' padding their maps are exactly as at their own size."
     )
 
 
