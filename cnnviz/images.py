@@ -373,6 +373,17 @@ _RDBU = np.array(
 CMAPS = ("gray", "RdBu", "RdBu_r")
 
 
+def _lut(stops: np.ndarray, n: int) -> np.ndarray:
+    """n colours interpolated linearly through stops (k, 3); n odd puts the middle stop at n // 2."""
+    x = np.linspace(0, len(stops) - 1, n)
+    k = np.minimum(x.astype(np.intp), len(stops) - 2)
+    frac = (x - k)[:, None]
+    return np.rint(stops[k] * (1 - frac) + stops[k + 1] * frac).astype(np.uint8)
+
+
+_RDBU_LUT = _lut(_RDBU, 255)  # 255 levels: t = 0.5 (a value of 0 on a signed map) is exactly white
+
+
 def display_range(values: np.ndarray) -> tuple[float, float]:
     """The (lo, hi) that to_png_bytes maps to the ends of the colour map.
 
@@ -380,7 +391,11 @@ def display_range(values: np.ndarray) -> tuple[float, float]:
     so 0 is always the middle colour. Non-negative data: (min, max). Constant data: a range of 1.
     """
     values = np.asarray(values)
-    lo, hi = float(values.min()), float(values.max())
+    return range_of(float(values.min()), float(values.max()))
+
+
+def range_of(lo: float, hi: float) -> tuple[float, float]:
+    """display_range from a map's minimum lo and maximum hi alone."""
     if lo < 0:
         m = max(-lo, hi)
         return (-m, m) if m > 0 else (-1.0, 1.0)
@@ -411,12 +426,8 @@ def colorize(values: np.ndarray, cmap: str = "gray", vrange: tuple[float, float]
     t = np.clip((values - lo) / (hi - lo), 0.0, 1.0)  # (H, W) in [0, 1]
     if cmap == "gray":
         return np.rint(t * 255).astype(np.uint8)
-    stops = _RDBU if cmap == "RdBu" else _RDBU[::-1]
-    x = t * (len(stops) - 1)
-    k = np.minimum(x.astype(np.int64), len(stops) - 2)
-    frac = (x - k)[:, :, None]
-    rgb = stops[k] * (1 - frac) + stops[k + 1] * frac
-    return np.rint(rgb).astype(np.uint8)
+    lut = _RDBU_LUT if cmap == "RdBu" else _RDBU_LUT[::-1]
+    return lut[np.rint(t * (len(lut) - 1)).astype(np.intp)]  # (H, W, 3)
 
 
 def to_png_bytes(array: np.ndarray, cmap: str = "gray", vrange: tuple[float, float] | None = None) -> bytes:
