@@ -103,8 +103,12 @@ def load_image(data: bytes, max_side: int = 1024, grayscale: bool = False) -> Lo
 
     n_frames = _frame_count(im)
     if n_frames > 1:
-        kind = "GIF" if im.format == "GIF" else im.format
-        notes.append(f"Animated {kind}: using the first of {n_frames} frames.")
+        if im.format == "MPO":
+            notes.append(f"Multi-picture JPEG: using the first of {n_frames} pictures.")
+        elif im.format == "TIFF":
+            notes.append(f"Multi-page TIFF: using the first of {n_frames} pages.")
+        else:
+            notes.append(f"Animated {im.format}: using the first of {n_frames} frames.")
 
     orientation = _orientation(im)
     displayed = (height, width) if orientation in (5, 6, 7, 8) else (width, height)

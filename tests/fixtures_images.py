@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -190,3 +191,25 @@ SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
     b'<circle cx="32" cy="32" r="20" fill="red"/></svg>\n'
 )
+
+
+# Every upload case of the issue, for AppTest tests through the app's file_uploader:
+# name -> (file name as uploaded, bytes factory, words the st.error must contain; () = loads fine).
+UPLOAD_CASES: dict[str, tuple[str, Callable[[], bytes], tuple[str, ...]]] = {
+    "rgb": ("halves.png", rgb_png, ()),
+    "rgba": ("alpha.png", rgba_png, ()),
+    "palette": ("palette.png", lambda: palette_png(transparent=True), ()),
+    "grayscale": ("gray.png", gray_png, ()),
+    "16-bit": ("gray16.png", gray16_png, ()),
+    "cmyk-jpeg": ("cmyk.jpg", cmyk_jpeg, ()),
+    "exif-rotated": ("rotated.jpg", exif_rotated_jpeg, ()),
+    "animated-gif": ("anim.gif", animated_gif, ()),
+    "webp": ("halves.webp", webp, ()),
+    "2x2": ("tiny.png", tiny_png, ()),
+    "6000x4000": ("big photo.jpg", photo_jpeg, ()),
+    "empty": ("empty.png", lambda: b"", ("empty",)),
+    "text": ("notes.png", lambda: TEXT, ("text file",)),
+    "svg": ("drawing.png", lambda: SVG, ("SVG",)),
+    "truncated": ("cut.jpg", truncated_jpeg, ("incomplete or corrupt",)),
+    "bomb": ("bomb.png", bomb_png, ("refused before decoding",)),
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import subprocess
 import sys
 import textwrap
@@ -441,3 +442,24 @@ def test_streamlit_upload_limit_matches_the_loader():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == images.MAX_FILE_BYTES
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_pillow_bomb_warning_range_is_refused_too():
+    # 100 MP: above Pillow's warning threshold (89.5 MP), below its own error (179 MP).
+    refused(F.bomb_png_header(10000, 10000), "100 megapixels", "refused before decoding")
+
+
+def test_bomb_headers_in_other_formats():
+    bmp = bytearray(F.encode(Image.new("RGB", (2, 2)), "BMP"))
+    bmp[18:26] = struct.pack("<ii", 30000, 30000)  # BITMAPINFOHEADER width, height
+    refused(bytes(bmp), "refused before decoding")
+    gif = bytearray(F.encode(Image.new("L", (2, 2)), "GIF"))
+    gif[6:10] = struct.pack("<HH", 65535, 65535)  # logical screen size
+    refused(bytes(gif), "refused before decoding")
+
+
+def test_multi_page_tiff_uses_the_first_page():
+    pages = [Image.new("L", (8, 8), v) for v in (10, 200, 90)]
+    loaded = load_image(F.encode(pages[0], "TIFF", save_all=True, append_images=pages[1:]))
+    np.testing.assert_allclose(loaded.array, 10 / 255, atol=1e-6)
+    assert "Multi-page TIFF: using the first of 3 pages." in loaded.notes
