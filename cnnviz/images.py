@@ -121,6 +121,7 @@ def load_image(data: bytes, max_side: int = 1024, grayscale: bool = False) -> Lo
         ratio = max_side / max(width, height)
         size = (math.ceil(width * ratio), math.ceil(height * ratio)) if ratio < 1 else None
         im.draft("L" if grayscale else None, size)
+    decoded_gray = grayscale and im.mode == "L" and source_mode != "L"  # libjpeg gave luminance only
 
     try:
         im.load()  # force the full decode now: truncated or corrupt data fails here
@@ -148,6 +149,8 @@ def load_image(data: bytes, max_side: int = 1024, grayscale: bool = False) -> Lo
 
     if grayscale and array.shape[2] == 3:
         array = (array @ np.asarray(LUMA, dtype=np.float32))[:, :, None]
+        decoded_gray = True
+    if decoded_gray:
         notes.append("Converted to grayscale (0.299 R + 0.587 G + 0.114 B).")
     array = np.clip(array, 0.0, 1.0, out=array)
     array.setflags(write=False)

@@ -187,6 +187,7 @@ def test_grayscale_jpeg_is_decoded_as_luminance():
     gray = load_image(data, grayscale=True).array
     colour = load_image(data).array
     assert gray.shape == (200, 300, 1)
+    assert any("grayscale" in note for note in load_image(data, grayscale=True).notes)
     diff = np.abs(gray[:, :, 0] - colour @ np.array(images.LUMA, dtype=np.float32))
     assert diff.mean() < 0.005 and diff.max() < 0.1  # chroma subsampling blurs colour edges a little
 
@@ -463,3 +464,17 @@ def test_multi_page_tiff_uses_the_first_page():
     loaded = load_image(F.encode(pages[0], "TIFF", save_all=True, append_images=pages[1:]))
     np.testing.assert_allclose(loaded.array, 10 / 255, atol=1e-6)
     assert "Multi-page TIFF: using the first of 3 pages." in loaded.notes
+
+
+def test_gray_with_alpha_and_1_bit_and_float_tiff():
+    la = np.zeros((4, 6, 2), dtype=np.uint8)
+    la[:, :3, 1] = 255  # left opaque black, right transparent
+    loaded = load_image(F.encode(Image.fromarray(la, mode="LA"), "PNG"))
+    assert loaded.array.shape == (4, 6, 1)
+    np.testing.assert_array_equal(loaded.array[:, :, 0], np.tile([0, 0, 0, 1, 1, 1], (4, 1)))
+    bits = load_image(F.encode(Image.new("1", (5, 3), 1), "PNG"))
+    assert bits.array.shape == (3, 5, 1) and (bits.array == 1).all()
+    values = np.linspace(-500, 1000, 12, dtype=np.float32).reshape(3, 4)
+    floats = load_image(F.encode(Image.fromarray(values, mode="F"), "TIFF"))
+    np.testing.assert_allclose(floats.array[:, :, 0], (values + 500) / 1500, atol=1e-6)
+    assert any("stretched" in note for note in floats.notes)
