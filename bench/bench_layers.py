@@ -1,0 +1,242 @@
+"""cnnviz.fast vs PyTorch CPU vs the cnnviz.layers loops, side by side in one run.
+
+Every timing is the median of several repeats (time.perf_counter). Like for like: float64 for
+both numpy and torch; each library gets its native layout, prepared outside the timer (NHWC for
+cnnviz, contiguous NCHW for torch). Backward timings are the backward kernels alone:
+`fast.*_backward(dZ, cache)` against `aten.convolution_backward` / `aten.*pool2d*_backward`
+(the course's cache holds no argmax, so our max-pool backward finds it again from A_prev; torch's
+column for it is max_pool2d_with_indices + its backward kernel, the same work).
+
+Targets (DESIGN.md): geometric mean fast/torch <= 1.0, worst fast/torch <= 3.0, layers/fast >= 100x,
+and the 2048x2048 RGB image through eight 11x11 filters peaking at <= 3x (input + output) bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnviz import fast, layers
+
+try:
+    import torch
+except ImportError:  # the bench still compares fast with the loops
+    torch = None
+
+
+@dataclass
+class Case:
+    name: str
+    kind: str  # "conv" or "pool"
+    A_shape: tuple[int, int, int, int]
+    hparameters: dict
+    W_shape: tuple[int, int, int, int] | None = None
+    mode: str = "max"
+    loops: bool = False  # time the layers loops too (once: they take up to a few seconds)
+
+
+CASES = [
+    Case(
+        "conv batch 10x32x32x3, 8 3x3 p1 s1", "conv", (10, 32, 32, 3), {"pad": 1, "stride": 1}, (3, 3, 3, 8), loops=True
+    ),
+    Case("conv image 1x512x512x3, 8 5x5 p2 s1", "conv", (1, 512, 512, 3), {"pad": 2, "stride": 1}, (5, 5, 3, 8)),
+    Case(
+        "conv deep 4x64x64x16, 16 3x3 p1 s2",
+        "conv",
+        (4, 64, 64, 16),
+        {"pad": 1, "stride": 2},
+        (3, 3, 16, 16),
+        loops=True,
+    ),
+    Case("conv course 10x4x4x3, 8 2x2 p2 s2", "conv", (10, 4, 4, 3), {"pad": 2, "stride": 2}, (2, 2, 3, 8), loops=True),
+    Case("max pool batch 10x32x32x3 f2 s2", "pool", (10, 32, 32, 3), {"f": 2, "stride": 2}, mode="max", loops=True),
+    Case("avg pool batch 10x32x32x3 f2 s2", "pool", (10, 32, 32, 3), {"f": 2, "stride": 2}, mode="average", loops=True),
+    Case("max pool image 1x512x512x3 f3 s2", "pool", (1, 512, 512, 3), {"f": 3, "stride": 2}, mode="max"),
+    Case("avg pool image 1x512x512x3 f3 s2", "pool", (1, 512, 512, 3), {"f": 3, "stride": 2}, mode="average"),
+]
+
+
+def _median_time(fn: Callable[[], object], once: bool = False, budget: float = 0.4) -> float:
+    """Median seconds per call: calls batched to >= 2 ms per sample, 5..25 samples within ~budget s."""
+    start = time.perf_counter()
+    fn()
+    first = time.perf_counter() - start
+    if once:
+        return first
+    number = max(1, math.ceil(2e-3 / max(first, 1e-7)))
+    repeats = min(25, max(5, int(budget / max(first * number, 1e-9))))
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def _to_nchw(X: np.ndarray):
+    return torch.from_numpy(np.ascontiguousarray(X.transpose(0, 3, 1, 2)))
+
+
+def _torch_calls(case: Case, A_prev: np.ndarray, W, b, grad: np.ndarray) -> tuple[Callable, Callable]:
+    """torch forward and backward closures on NCHW float64 copies of the same data."""
+    x, g = _to_nchw(A_prev), _to_nchw(grad)
+    ops = torch.ops.aten
+    if case.kind == "conv":
+        stride, pad = case.hparameters["stride"], case.hparameters["pad"]
+        w = torch.from_numpy(np.ascontiguousarray(W.transpose(3, 2, 0, 1)))  # (n_C, n_C_prev, f, f)
+        bias = torch.from_numpy(b.reshape(-1).copy())
+
+        def forward():
+            return torch.nn.functional.conv2d(x, w, bias, stride=stride, padding=pad)
+
+        def backward():
+            return ops.convolution_backward(
+                g, x, w, [w.shape[0]], [stride, stride], [pad, pad], [1, 1], False, [0, 0], 1, [True, True, True]
+            )
+
+        return forward, backward
+    f, stride = case.hparameters["f"], case.hparameters["stride"]
+    if case.mode == "max":
+
+        def forward():
+            return torch.nn.functional.max_pool2d(x, f, stride)
+
+        def backward():
+            # Like for like: our pool_backward gets only the cache (A_prev), so it finds the argmax
+            # again; torch's backward kernel needs the indices from a forward with indices.
+            _, indices = ops.max_pool2d_with_indices(x, [f, f], [stride, stride])
+            return ops.max_pool2d_with_indices_backward(g, x, [f, f], [stride, stride], [0, 0], [1, 1], False, indices)
+
+        return forward, backward
+
+    def forward():
+        return torch.nn.functional.avg_pool2d(x, f, stride)
+
+    def backward():
+        return ops.avg_pool2d_backward(g, x, [f, f], [stride, stride], [0, 0], False, True, None)
+
+    return forward, backward
+
+
+def _run_case(case: Case, rng: np.random.Generator) -> list[tuple[str, float, float | None, float | None]]:
+    """Rows (label, fast s, torch s or None, layers s or None) for the forward and backward passes."""
+    A_prev = rng.standard_normal(case.A_shape)
+    W = b = None
+    if case.kind == "conv":
+        W = rng.standard_normal(case.W_shape)
+        b = rng.standard_normal((1, 1, 1, case.W_shape[3]))
+        out, cache = fast.conv_forward(A_prev, W, b, case.hparameters)
+        grad = rng.standard_normal(out.shape)
+        calls = {
+            "fast": (
+                lambda: fast.conv_forward(A_prev, W, b, case.hparameters),
+                lambda: fast.conv_backward(grad, cache),
+            ),
+            "layers": (
+                lambda: layers.conv_forward(A_prev, W, b, case.hparameters),
+                lambda: layers.conv_backward(grad, cache),
+            ),
+        }
+    else:
+        out, cache = fast.pool_forward(A_prev, case.hparameters, case.mode)
+        grad = rng.standard_normal(out.shape)
+        calls = {
+            "fast": (
+                lambda: fast.pool_forward(A_prev, case.hparameters, case.mode),
+                lambda: fast.pool_backward(grad, cache, case.mode),
+            ),
+            "layers": (
+                lambda: layers.pool_forward(A_prev, case.hparameters, case.mode),
+                lambda: layers.pool_backward(grad, cache, case.mode),
+            ),
+        }
+    if torch is not None:
+        calls["torch"] = _torch_calls(case, A_prev, W, b, grad)
+    rows = []
+    for pass_index, pass_name in enumerate(("fwd", "bwd")):
+        t_fast = _median_time(calls["fast"][pass_index])
+        t_torch = _median_time(calls["torch"][pass_index]) if "torch" in calls else None
+        t_layers = _median_time(calls["layers"][pass_index], once=True) if case.loops else None
+        rows.append((f"{case.name} {pass_name}", t_fast, t_torch, t_layers))
+    return rows
+
+
+def peak_memory_ratio() -> tuple[float, float]:
+    """Peak traced bytes of fast.conv_forward on 1x2048x2048x3, eight 11x11 (pad 0, stride 1),
+    as a multiple of (input + output) bytes; and the call's time in seconds."""
+    rng = np.random.default_rng(0)
+    A_prev = rng.standard_normal((1, 2048, 2048, 3))
+    W = rng.standard_normal((11, 11, 3, 8))
+    b = np.zeros((1, 1, 1, 8))
+    tracemalloc.start()
+    start = time.perf_counter()
+    Z, _ = fast.conv_forward(A_prev, W, b, {"pad": 0, "stride": 1})
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / (A_prev.nbytes + Z.nbytes), seconds
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:7.1f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:7.2f} ms"
+    return f"{seconds:7.2f} s "
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS") if k in os.environ}
+    print(f"numpy {np.__version__}, environment: {env or 'no OPENBLAS_*/OMP_* variables set'}")
+    if torch is None:
+        print("PyTorch is not installed: the torch column is empty")
+    else:
+        print(f"torch {torch.__version__}: {torch.get_num_threads()} threads (its default), float64 NCHW")
+    print("fast and layers: float64 NHWC; times are medians; layers timed once, only where it takes seconds")
+    header = f"{'case':<48} {'fast':>10} {'torch f64':>10} {'fast/torch':>10} {'layers':>10} {'layers/fast':>11}"
+    print(header)
+    print("-" * len(header))
+    ratios, speedups = [], []
+    for case in CASES:
+        for label, t_fast, t_torch, t_layers in _run_case(case, rng):
+            ratio = t_fast / t_torch if t_torch else None
+            speedup = t_layers / t_fast if t_layers else None
+            if ratio is not None:
+                ratios.append((ratio, label))
+            if speedup is not None:
+                speedups.append((speedup, label))
+            print(
+                f"{label:<48} {_fmt(t_fast):>10} {_fmt(t_torch):>10} "
+                f"{f'{ratio:.2f}' if ratio else '-':>10} {_fmt(t_layers):>10} "
+                f"{f'{speedup:.0f}x' if speedup else '-':>11}",
+                flush=True,
+            )
+    print("-" * len(header))
+    if ratios:
+        geo = math.exp(statistics.fmean(math.log(r) for r, _ in ratios))
+        worst, worst_label = max(ratios)
+        print(f"geometric mean fast/torch: {geo:.2f}  (target <= 1.0)")
+        print(f"worst fast/torch:          {worst:.2f}  (target <= 3.0) on {worst_label}")
+    if speedups:
+        low, low_label = min(speedups)
+        print(f"min layers/fast speedup:   {low:.0f}x  (target >= 100x) on {low_label}")
+    ratio, seconds = peak_memory_ratio()
+    print(
+        f"peak memory, 1x2048x2048x3 through eight 11x11 (fast.conv_forward, {seconds:.1f} s): "
+        f"{ratio:.2f}x (input + output)  (target <= 3x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Numerical gradient checking: is a backward pass the derivative of its forward pass?
+
+CS231n's recipe. For a forward f and an upstream gradient df (dZ or dA), the loss
+L(x) = sum(f(x) * df) has dL/dx = the backward pass's result, and centred differences
+dL/dx[j] ~ (L(x + h e_j) - L(x - h e_j)) / (2h) estimate it without any calculus.
+Convolution and average pooling are linear in each argument, so the estimate is exact up to
+rounding; max pooling is piecewise linear and is checked on data without ties (at a tie it is
+not differentiable: the two one-sided derivatives differ and the centred difference averages
+them, while the backward pass picks one maximum).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from cnnviz import fast
+
+
+def rel_error(x: np.ndarray, y: np.ndarray) -> float:
+    """max(|x - y| / max(1e-8, |x| + |y|)) over all elements; 0.0 for empty arrays.
+
+    Below 1e-7 the two gradients agree; around 1e-2 or above one of them is wrong.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"rel_error needs arrays of one shape, got {x.shape} and {y.shape}")
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, df: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """Centred differences of sum(f(x) * df) with respect to every element of x.
+
+    Arguments:
+    f -- function of one array returning an array of df's shape (e.g. Z or A)
+    x -- the point, any shape; not modified (a float64 copy is perturbed)
+    df -- upstream gradient, shape of f(x)
+    h -- step
+
+    Returns:
+    grad -- float64 array of x's shape: grad[j] = sum((f(x + h e_j) - f(x - h e_j)) * df) / (2h)
+    """
+    x = np.array(x, dtype=np.float64)  # a copy: the caller's x stays as it was
+    df = np.asarray(df, dtype=np.float64)
+    grad = np.zeros(x.shape)
+    for j in np.ndindex(x.shape):
+        old = x[j]
+        x[j] = old + h
+        f_plus = np.array(f(x), dtype=np.float64)  # copied before x changes again
+        x[j] = old - h
+        f_minus = np.asarray(f(x), dtype=np.float64)
+        x[j] = old
+        grad[j] = np.sum((f_plus - f_minus) * df) / (2 * h)
+    return grad
+
+
+def check_conv_backward(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping, dZ: np.ndarray
+) -> dict[str, float]:
+    """rel_error between cnnviz.fast.conv_backward and the numerical gradient of fast.conv_forward.
+
+    Arguments:
+    A_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev)
+    W -- shape (f, f, n_C_prev, n_C)
+    b -- shape (1, 1, 1, n_C)
+    hparameters -- dict with "stride" and "pad"
+    dZ -- upstream gradient, shape (m, n_H, n_W, n_C) of conv_forward's output
+
+    Returns:
+    errors -- {"dA_prev": float, "dW": float, "db": float}, each below 1e-7 when the backward is right
+    """
+    _, cache = fast.conv_forward(A_prev, W, b, hparameters)
+    dA_prev, dW, db = fast.conv_backward(dZ, cache)
+    return {
+        "dA_prev": rel_error(
+            dA_prev, numerical_gradient(lambda a: fast.conv_forward(a, W, b, hparameters)[0], A_prev, dZ)
+        ),
+        "dW": rel_error(dW, numerical_gradient(lambda w: fast.conv_forward(A_prev, w, b, hparameters)[0], W, dZ)),
+        "db": rel_error(db, numerical_gradient(lambda c: fast.conv_forward(A_prev, W, c, hparameters)[0], b, dZ)),
+    }
+
+
+def check_pool_backward(A_prev: np.ndarray, hparameters: Mapping, mode: str, dA: np.ndarray) -> dict[str, float]:
+    """rel_error between cnnviz.fast.pool_backward and the numerical gradient of fast.pool_forward.
+
+    For mode "max", A_prev should have no tied maxima within h of each other (see the module
+    docstring): there the forward is not differentiable and the error is large by design.
+
+    Arguments:
+    A_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev)
+    hparameters -- dict with "f" and "stride"
+    mode -- "max" or "average"
+    dA -- upstream gradient, shape (m, n_H, n_W, n_C) of pool_forward's output
+
+    Returns:
+    errors -- {"dA_prev": float}, below 1e-7 when the backward is right
+    """
+    _, cache = fast.pool_forward(A_prev, hparameters, mode)
+    dA_prev = fast.pool_backward(dA, cache, mode)
+    numerical = numerical_gradient(lambda a: fast.pool_forward(a, hparameters, mode)[0], A_prev, dA)
+    return {"dA_prev": rel_error(dA_prev, numerical)}
