@@ -4,7 +4,7 @@ Each builder computes its trace (cnnviz.trace), draws the big arrays once as hea
 `fig.data`, and makes one Plotly frame per step (capped at `max_frames`). Frames carry only what
 moves: the window outline, the 'not computed yet' overlay, the current cell, the small per-step
 numbers (as text traces) and the one annotation box with the loop variables. Static decorations
-(pad ring, rows/columns a stride never reads) are traces or shapes that no frame touches.
+(pad ring, rows/columns a stride never reads) are traces that no frame touches.
 
 Conventions: row 0 on top (y axis reversed), square cells (y scaleanchor x), fixed ranges,
 signed values on a diverging blue-white-red scale centred on 0, numbers printed in the cells when
@@ -128,6 +128,16 @@ def _mask_rects(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return rects
 
 
+def _after_rects(h: int, w: int, n_H: int, n_W: int) -> list[tuple[int, int, int, int]]:
+    """The output cells after (h, w) in the loops' row-major order: the rest of row h, then rows below."""
+    rects = []
+    if w + 1 < n_W:
+        rects.append((h, h + 1, w + 1, n_W))
+    if h + 1 < n_H:
+        rects.append((h + 1, n_H, 0, n_W))
+    return rects
+
+
 def _sign_colors(values: np.ndarray) -> list[str]:
     return [POSITIVE if v > 0 else NEGATIVE if v < 0 else ZERO for v in np.ravel(values)]
 
@@ -144,6 +154,39 @@ def _running_text(total: np.ndarray, final: np.ndarray, zmax: float, reached: np
     texts = [t if r else "" for t, r in zip(_texts(total), reached.ravel(), strict=True)]
     dark = (done & (np.abs(final) > 0.55 * zmax)).ravel()
     return dict(text=texts, textfont=dict(color=["white" if d else "#111" for d in dark]))
+
+
+class _Figure(go.Figure):
+    """A go.Figure that pickles and copies without re-validating its frames.
+
+    plotly.py validates every frame's traces element by element (about 20 ms per frame here), and
+    a go.Figure unpickles through its constructor, so each st.cache_data hit would pay that again.
+    The builders' output is checked against plotly's validators in tests/test_figures.py instead.
+    """
+
+    def __reduce__(self):
+        return (_figure_from_dict, (self.to_dict(),))
+
+    @property
+    def frames(self) -> tuple[go.Frame, ...]:
+        """The frames as validated go.Frame objects, made on access (slow; rendering never needs them)."""
+        return tuple(self._frames_validator.validate_coerce([frame._props for frame in self._frame_objs]))
+
+    @frames.setter
+    def frames(self, new_frames: Sequence) -> None:
+        self._frame_objs = self._frames_validator.validate_coerce(new_frames)
+
+
+def _figure(data: list[dict], layout: dict, frames: list[dict]) -> go.Figure:
+    """go.Figure(data, layout, frames) without plotly.py's per-element validation."""
+    fig = _Figure(data=data, layout=layout, _validate=False)
+    # go.Figure(frames=...) validates each frame whatever _validate says; set the frames directly.
+    fig._frame_objs = tuple(go.Frame(**frame, _validate=False) for frame in frames)
+    return fig
+
+
+def _figure_from_dict(d: dict) -> go.Figure:
+    return _figure(d.get("data", []), d.get("layout", {}), d.get("frames", []))
 
 
 def _merge(base: dict, update: dict) -> dict:
@@ -170,7 +213,6 @@ class _Canvas:
         self.height = height
         self.data: list[dict] = []
         self.moving: list[int] = []
-        self.shapes: list[dict] = []
         self.n_axes = 0
         self.legend_seen: set[str] = set()
         self.title = title
@@ -482,7 +524,6 @@ class _Canvas:
             )
         self.set_title(self.title + f"  ·  {n} step{'s' if n != 1 else ''} (h outer, w inner)", notes)
         self.layout["annotations"] = [box(steps[k0])]
-        self.layout["shapes"] = self.shapes
 
         frames = []
         for k in idx:
@@ -493,7 +534,7 @@ class _Canvas:
         active = max(j for j, k in enumerate(idx) if k <= k0)
         self.layout["sliders"] = [_slider([steps[k].label for k in idx], active)]
         self.layout["updatemenus"] = _play_menus(frame_ms)
-        return go.Figure(data=self.data, layout=self.layout, frames=frames, _validate=False)
+        return _figure(self.data, self.layout, frames)
 
 
 def _cell_font(px: float) -> int:
@@ -560,14 +601,6 @@ def _loop_lines(step: trace.Step, n: int) -> list[str]:
 
 def _window_str(step: trace.Step) -> str:
     return f"{step.vert_start}:{step.vert_end}, {step.horiz_start}:{step.horiz_end}"
-
-
-def _order(steps: Sequence[trace.Step], n_H: int, n_W: int) -> np.ndarray:
-    """order[h, w] = index of the step that writes output cell (h, w)."""
-    order = np.empty((n_H, n_W), dtype=int)
-    for s in steps:
-        order[s.h, s.w] = s.index
-    return order
 
 
 def _coverage(steps: Sequence[trace.Step], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -653,7 +686,7 @@ def zero_pad_figure(
             xanchor="center",
         ),
     ]
-    return go.Figure(data=cv.data, layout=cv.layout, _validate=False)
+    return _figure(cv.data, cv.layout, [])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -697,7 +730,6 @@ def conv_forward_figure(
     a_prev_pad = layers.zero_pad(A_prev[i : i + 1], pad)[0]  # (n_H_prev + 2*pad, n_W_prev + 2*pad, n_C_prev)
     n_Hp, n_Wp = a_prev_pad.shape[:2]
     Z_c = np.array([s.z for s in steps]).reshape(n_H, n_W)  # Z[i, :, :, c], from the very steps animated
-    order = _order(steps, n_H, n_W)
 
     cv = _Canvas(
         f"conv_forward: sample i={i}, filter c={c}  ·  f={f}, stride={stride}, pad={pad}  ·  "
@@ -739,7 +771,7 @@ def conv_forward_figure(
 
     def state(s: trace.ConvStep) -> list[dict]:
         wx, wy = _rect_xy(s.vert_start, s.vert_end, s.horiz_start, s.horiz_end)
-        nx, ny = _rects_xy(_mask_rects(order > s.index))
+        nx, ny = _rects_xy(_after_rects(s.h, s.w, n_H, n_W))
         cx, cy = _rect_xy(s.h, s.h + 1, s.w, s.w + 1)
         ups = [dict(x=wx, y=wy) for _ in p_in]
         ups += [dict(x=nx, y=ny), dict(x=cx, y=cy)]
@@ -833,7 +865,6 @@ def pool_forward_figure(
     (m, n_H, n_W, n_C) = windows.pool_out_shape(A_prev.shape, f, stride)
     a_prev = np.asarray(A_prev[i, :, :, c], dtype=np.float64)  # (n_H_prev, n_W_prev)
     A_c = np.array([s.value for s in steps]).reshape(n_H, n_W)  # A[i, :, :, c]
-    order = _order(steps, n_H, n_W)
     op = "max" if mode == "max" else "mean"
 
     cv = _Canvas(
@@ -871,7 +902,7 @@ def pool_forward_figure(
         ups.append(dict(text=_texts(s.a_slice), textfont=dict(color=_sign_colors(s.a_slice))))
         if mode == "max":
             ups += _marks_xy(s, 0, 0)
-        nx, ny = _rects_xy(_mask_rects(order > s.index))
+        nx, ny = _rects_xy(_after_rects(s.h, s.w, n_H, n_W))
         cx, cy = _rect_xy(s.h, s.h + 1, s.w, s.w + 1)
         return ups + [dict(x=nx, y=ny), dict(x=cx, y=cy)]
 
