@@ -1,0 +1,226 @@
+"""The Feature maps lesson's computation: image -> conv -> ReLU -> pool at full working resolution.
+
+Uses `cnnviz.fast` (the vectorized twins of the course functions, equal to `cnnviz.layers` by
+test), so a 1024x768 photo through eight filters takes well under a second. No Streamlit, no Plotly.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from cnnviz import fast, windows
+from cnnviz.images import colorize, range_of
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class FeatureMaps:
+    """One image through a bank of filters (the batch axis m = 1 dropped).
+
+    Z -- conv output, float64, shape (n_H, n_W, n_C)
+    relu -- max(Z, 0), shape (n_H, n_W, n_C)
+    pooled -- pool_forward(relu), shape (n_H_pool, n_W_pool, n_C)
+    shapes -- {"input": (H, W, C), "W": (f, f, C, n_C), "Z": ..., "relu": ..., "pooled": ...}
+    hparameters -- {"stride", "pad"} of the convolution and {"f", "stride"} of the pooling
+    mode -- "max" or "average"
+    timings -- seconds per stage: {"conv", "relu", "pool", "total"}
+    """
+
+    Z: np.ndarray
+    relu: np.ndarray
+    pooled: np.ndarray
+    shapes: dict[str, tuple[int, ...]]
+    hparameters: dict[str, dict[str, int]]
+    mode: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def same_pad(f: int) -> int:
+    """pad = (f - 1) // 2: keeps n_H = n_H_prev at stride 1 for odd f (one row/column less for even f)."""
+    return (f - 1) // 2
+
+
+def compute_feature_maps(
+    image: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: int = 1,
+    pad: int | None = None,
+    pool_f: int = 2,
+    pool_stride: int = 2,
+    mode: str = "max",
+    progress: Progress | None = None,
+) -> FeatureMaps:
+    """conv_forward -> ReLU -> pool_forward on one image, with cnnviz.fast.
+
+    Shapes: n_H = floor((H + 2*pad - f) / stride) + 1 (same for n_W);
+    n_H_pool = floor((n_H - pool_f) / pool_stride) + 1.
+
+    Arguments:
+    image -- shape (H, W, C), finite values (an image in [0, 1])
+    W -- filters, shape (f, f, C, n_C) (kernels.kernel_bank)
+    b -- biases, shape (1, 1, 1, n_C); default zeros
+    stride, pad -- the convolution's; pad=None means same_pad(f) = (f - 1) // 2
+    pool_f, pool_stride, mode -- the pooling's ("max" or "average")
+    progress -- called as progress(fraction in [0, 1], "what is happening") between stages
+
+    Returns:
+    FeatureMaps with Z, relu of shape (n_H, n_W, n_C) and pooled of shape (n_H_pool, n_W_pool, n_C)
+
+    Raises:
+    ValueError -- with the numbers: bad shapes, f larger than the padded image, pool_f larger than
+                  the conv output, unknown mode
+    """
+    start = time.perf_counter()
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must be 3-D (H, W, C), got shape {image.shape}; add a channel axis with [:, :, None]")
+    if not np.isfinite(image).all():
+        raise ValueError("image contains NaN or infinity; load it with cnnviz.images.load_image")
+    W = np.asarray(W)
+    f = windows.check_4d("W", W, "(f, f, n_C_prev, n_C)")[0]
+    n_C = W.shape[3]
+    b = np.zeros((1, 1, 1, n_C)) if b is None else np.asarray(b)
+    pad = same_pad(f) if pad is None else pad
+    conv_hp = {"stride": stride, "pad": pad}
+    pool_hp = {"f": pool_f, "stride": pool_stride}
+
+    A_prev = image[None]  # (1, H, W, C), a view: fast only reads it
+    windows.check_conv(A_prev, W, b, conv_hp)
+    conv_shape = windows.conv_out_shape(A_prev.shape, W.shape, stride, pad)  # (1, n_H, n_W, n_C)
+    try:  # validate the pooling before the expensive convolution, on a zero-byte stand-in
+        windows.check_pool(np.broadcast_to(np.float64(0), conv_shape), pool_hp, mode)
+    except ValueError as exc:
+        raise ValueError(f"Pooling the {conv_shape[1]}x{conv_shape[2]} conv output: {exc}") from None
+
+    def report(fraction: float, text: str) -> None:
+        if progress is not None:
+            progress(fraction, text)
+
+    timings: dict[str, float] = {}
+    report(0.0, f"Convolving {n_C} filter{'s' if n_C != 1 else ''} of {f}x{f} over {image.shape[0]}x{image.shape[1]}")
+    t = time.perf_counter()
+    Z, _ = fast.conv_forward(A_prev, W, b, conv_hp)  # (1, n_H, n_W, n_C)
+    timings["conv"] = time.perf_counter() - t
+
+    report(0.8, "ReLU")
+    t = time.perf_counter()
+    relu = np.maximum(Z, 0.0)
+    timings["relu"] = time.perf_counter() - t
+
+    report(0.85, f"{mode.capitalize()} pooling {pool_f}x{pool_f}, stride {pool_stride}")
+    t = time.perf_counter()
+    pooled, _ = fast.pool_forward(relu, pool_hp, mode)  # (1, n_H_pool, n_W_pool, n_C)
+    timings["pool"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - start
+    report(1.0, "Done")
+
+    shapes = {
+        "input": tuple(image.shape),
+        "W": tuple(W.shape),
+        "Z": tuple(Z.shape[1:]),
+        "relu": tuple(relu.shape[1:]),
+        "pooled": tuple(pooled.shape[1:]),
+    }
+    return FeatureMaps(Z[0], relu[0], pooled[0], shapes, {"conv": conv_hp, "pool": pool_hp}, mode, timings)
+
+
+def preview_crop(image: np.ndarray, size: int = 16, center: tuple[int, int] | None = None) -> np.ndarray:
+    """A small image for the step-by-step animation.
+
+    center=None: the whole image downscaled (area average) so its longer side is `size`;
+    center=(row, col): the size x size crop around that pixel, shifted to stay inside the image.
+    Images already within size x size come back unchanged (as a copy).
+
+    Arguments:
+    image -- shape (H, W, C)
+    size -- longest side of the preview, 2..64
+    center -- (row, col) in image coordinates, or None
+
+    Returns:
+    preview -- new float64 array of shape (H', W', C), max(H', W') <= size
+    """
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must be 3-D (H, W, C), got shape {image.shape}")
+    if isinstance(size, bool) or not isinstance(size, int) or not 2 <= size <= 64:
+        raise ValueError(f"size={size!r} must be a whole number from 2 to 64")
+    n_H, n_W, n_C = image.shape
+    if n_H <= size and n_W <= size:
+        return image.astype(np.float64)
+    if center is not None:
+        row, col = center
+        if not (0 <= row < n_H and 0 <= col < n_W):
+            raise ValueError(f"center=({row}, {col}) is outside the {n_H}x{n_W} image")
+        top = min(max(0, row - size // 2), max(0, n_H - size))
+        left = min(max(0, col - size // 2), max(0, n_W - size))
+        return image[top : top + size, left : left + size].astype(np.float64)
+    ratio = size / max(n_H, n_W)
+    new_w, new_h = max(1, round(n_W * ratio)), max(1, round(n_H * ratio))
+    channels = [
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(image[:, :, k], dtype=np.float32), mode="F").resize(
+                (new_w, new_h), Image.Resampling.BOX
+            )
+        )
+        for k in range(n_C)
+    ]
+    return np.stack(channels, axis=-1).astype(np.float64)  # (new_h, new_w, n_C)
+
+
+def maps_grid_png(
+    maps: np.ndarray,
+    labels: list[str] | None = None,
+    cols: int = 4,
+    cmap: str = "gray",
+    max_tile: int = 256,
+) -> bytes:
+    """Tile feature maps into one PNG: one tile per channel, each scaled on its own (display_range).
+
+    Arguments:
+    maps -- shape (n_H, n_W, n_C)
+    labels -- n_C captions drawn above the tiles (e.g. kernel names), or None
+    cols -- tiles per row
+    cmap -- "gray", "RdBu" or "RdBu_r" (images.colorize)
+    max_tile -- tiles are downscaled (area average) so their longer side is at most this
+
+    Returns:
+    the PNG file's bytes
+    """
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise ValueError(f"maps must be 3-D (n_H, n_W, n_C), got shape {maps.shape}")
+    n_H, n_W, n_C = maps.shape
+    if labels is not None and len(labels) != n_C:
+        raise ValueError(f"labels has {len(labels)} entries for {n_C} maps; give one per map")
+    cols = max(1, min(cols, n_C))
+    rows = -(-n_C // cols)
+    scale = min(1.0, max_tile / max(n_H, n_W))
+    tile_w, tile_h = max(1, round(n_W * scale)), max(1, round(n_H * scale))
+    gap, caption = 4, (14 if labels else 0)
+    sheet = Image.new("RGB", (cols * (tile_w + gap) + gap, rows * (tile_h + caption + gap) + gap), "white")
+    draw = ImageDraw.Draw(sheet)
+    planes = np.ascontiguousarray(np.moveaxis(maps, 2, 0), dtype=np.float32)  # (n_C, n_H, n_W)
+    lows, highs = planes.reshape(n_C, -1).min(axis=1), planes.reshape(n_C, -1).max(axis=1)  # (n_C,) each
+    for c in range(n_C):
+        r, k = divmod(c, cols)
+        x, y = gap + k * (tile_w + gap), gap + r * (tile_h + caption + gap)
+        # Shrink first (area average), colour after, over the full map's range: fast for big maps.
+        small = Image.fromarray(planes[c], mode="F")
+        if (tile_w, tile_h) != (n_W, n_H):
+            small = small.resize((tile_w, tile_h), Image.Resampling.BOX)
+        pixels = colorize(np.asarray(small), cmap, range_of(float(lows[c]), float(highs[c])))
+        tile = Image.fromarray(pixels).convert("RGB")
+        sheet.paste(tile, (x, y + caption))
+        if labels:
+            draw.text((x, y), str(labels[c])[:40], fill="black")
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
