@@ -25,6 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz import layers, trace, windows
+from cnnviz.trace import frame_indices
 
 FRAME_MS = 700
 MAX_FRAMES = 144
@@ -56,22 +57,6 @@ PAD_HATCH = dict(shape="/", fgcolor="rgba(80,80,80,0.55)", bgcolor="rgba(0,0,0,0
 SKIP_HATCH = dict(shape="x", fgcolor="rgba(230,120,0,0.75)", bgcolor="rgba(255,200,120,0.25)", size=8, solidity=0.15)
 FONT = "Arial, Helvetica, sans-serif"
 MONO = "Menlo, Consolas, 'DejaVu Sans Mono', monospace"
-
-
-def frame_indices(n_steps: int, max_frames: int = MAX_FRAMES) -> list[int]:
-    """The trace steps that become frames: all of them, or every k-th (k = ceil(n/max_frames)) plus the last."""
-    if max_frames < 1:
-        raise ValueError(f"max_frames={max_frames} must be at least 1")
-    if n_steps <= max_frames:
-        return list(range(n_steps))
-    k = math.ceil(n_steps / max_frames)
-    idx = list(range(0, n_steps, k))
-    if idx[-1] != n_steps - 1:
-        if len(idx) < max_frames:
-            idx.append(n_steps - 1)
-        else:
-            idx[-1] = n_steps - 1
-    return idx
 
 
 def _ordinal(k: int) -> str:

@@ -167,6 +167,25 @@ class PoolBackStep(Step):
         return self._running.after(self.index)
 
 
+def frame_indices(n_steps: int, max_frames: int) -> list[int]:
+    """The steps an animation shows: all of them, or every k-th (k = ceil(n_steps / max_frames)) and the last.
+
+    Never more than max_frames indices; the last step is always included.
+    """
+    if max_frames < 1:
+        raise ValueError(f"max_frames={max_frames} must be at least 1")
+    if n_steps <= max_frames:
+        return list(range(n_steps))
+    k = -(-n_steps // max_frames)
+    idx = list(range(0, n_steps, k))
+    if idx[-1] != n_steps - 1:
+        if len(idx) < max_frames:
+            idx.append(n_steps - 1)
+        else:
+            idx[-1] = n_steps - 1
+    return idx
+
+
 def _check_index(name: str, value: int, n: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name}={value!r} must be a whole number")
