@@ -31,6 +31,9 @@ except ImportError:  # the bench still compares fast with the loops
     torch = None
 
 
+_SETTLE = 0.3  # seconds
+
+
 @dataclass
 class Case:
     name: str
@@ -64,7 +67,12 @@ CASES = [
 
 
 def _median_time(fn: Callable[[], object], once: bool = False, budget: float = 0.4) -> float:
-    """Median seconds per call: calls batched to >= 2 ms per sample, 5..25 samples within ~budget s."""
+    """Median seconds per call: calls batched to >= 2 ms per sample, 5..25 samples within ~budget s.
+
+    Starts with a pause: OpenBLAS (numpy) and OpenMP (torch) worker threads spin for a while after
+    their last call, and on 2 cores the other library's spinning threads would slow this one down.
+    """
+    time.sleep(_SETTLE)
     start = time.perf_counter()
     fn()
     first = time.perf_counter() - start

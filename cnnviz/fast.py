@@ -9,8 +9,8 @@ here loops over output positions in Python:
   need a 12 GB column matrix); the backward pass adds the column gradients back with one strided
   add per window offset (di, dj) (col2im);
 - pooling is separable: a max (or sum) over the f window rows, then over the f window columns,
-  each one strided slice of the whole batch; max-pool backward finds each window's first maximum
-  the same way and scatters dA with one np.bincount.
+  each one slice of the whole batch, in blocks of output rows; max-pool backward finds each
+  window's first maximum the same way and scatters dA with one np.bincount.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ import numpy as np
 
 from cnnviz import windows
 
-# Upper bound on one im2col block (bytes): small enough to stay in cache, big enough that the
-# Python loop over blocks costs nothing next to the matrix products (measured in bench/).
-_BLOCK_BYTES = 1 << 20
+# Working-set budget of one block (bytes): the im2col block of conv_forward, the rows of a pooling
+# pass. Small enough to stay in L2 cache (on a 2 MB-L2 machine 128-512 KB measured best), big
+# enough that the Python loop over blocks costs little next to the work in each. conv_backward,
+# with f*f more numpy calls per block, uses twice as much.
+_BLOCK_BYTES = 1 << 18
 
 
 def _float64(X: np.ndarray) -> np.ndarray:
@@ -69,21 +71,49 @@ def _window_view(X_pad: np.ndarray, f: int, stride: int, n_H: int, n_W: int) -> 
     return np.ndarray(shape, np.float64, X_pad, 0, (s_m, stride * s_h, stride * s_w, s_h, s_c))
 
 
-def _blocks(m: int, n_H: int, row_bytes: int) -> Iterator[tuple[int, int, int, int]]:
-    """Split the (m, n_H) output rows into blocks (i0, i1, h0, h1) of at most _BLOCK_BYTES im2col.
+def _blocks(m: int, n_H: int, n_W: int, K: int, budget: int) -> Iterator[tuple[int, int, int, int, int, int]]:
+    """Split the m*n_H output rows into blocks whose im2col part (rows, K) takes at most `budget` bytes.
 
-    Either whole images i0:i1 (all their rows), or rows h0:h1 of one image, so that every block
-    is one contiguous run of rows in an (m*n_H*n_W, ...) matrix.
+    Either whole images i0:i1 (all their rows), or rows h0:h1 of one image (at least one row),
+    so that every block is the contiguous run start:end of the (m*n_H*n_W, ...) row matrices.
+
+    Yields:
+    (i0, i1, h0, h1, start, end) with start = (i0*n_H + h0)*n_W and end = ((i1 - 1)*n_H + h1)*n_W
     """
-    rows = max(1, _BLOCK_BYTES // max(1, row_bytes))
+    rows = max(1, budget // max(1, n_W * K * 8))
     if rows >= n_H:
         images = rows // max(1, n_H)
         for i0 in range(0, m, images):
-            yield i0, min(i0 + images, m), 0, n_H
+            i1 = min(i0 + images, m)
+            yield i0, i1, 0, n_H, i0 * n_H * n_W, i1 * n_H * n_W
     else:
         for i in range(m):
             for h0 in range(0, n_H, rows):
-                yield i, i + 1, h0, min(h0 + rows, n_H)
+                h1 = min(h0 + rows, n_H)
+                yield i, i + 1, h0, h1, (i * n_H + h0) * n_W, (i * n_H + h1) * n_W
+
+
+class _Im2col:
+    """One reusable buffer for the im2col blocks of one call, with a column of ones appended.
+
+    The ones column turns the bias into one more row of the weight matrix ([cols, 1] @ [W; b])
+    and gives db for free in the backward pass ([cols, 1].T @ dZ = [dW; db]). Reusing one
+    buffer also avoids a fresh allocation (page faults) per block.
+    """
+
+    def __init__(self, cols: np.ndarray, budget: int) -> None:
+        (m, n_H, n_W, f, fC) = cols.shape
+        self.cols, self.K = cols, f * fC
+        rows = min(m * n_H * n_W, max(n_W, budget // max(1, self.K * 8)))
+        self.data = np.empty((rows, self.K + 1))
+        self.data[:, self.K] = 1.0
+
+    def fill(self, i0: int, i1: int, h0: int, h1: int) -> np.ndarray:
+        """Copy cols[i0:i1, h0:h1] into the buffer; return it as the im2col block (rows, K + 1)."""
+        block = self.cols[i0:i1, h0:h1]  # (i1 - i0, h1 - h0, n_W, f, f*n_C_prev), a strided view
+        rows = block.shape[0] * block.shape[1] * block.shape[2]
+        np.copyto(self.data[:rows, : self.K].reshape(block.shape), block)  # reshape: a view, the rows split
+        return self.data[:rows]
 
 
 def _every(stride: int, n: int, start: int = 0) -> slice:
@@ -114,15 +144,13 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: 
 
     A_prev_pad = _padded(A_prev, pad)  # (m, n_H_prev + 2*pad, n_W_prev + 2*pad, n_C_prev)
     cols = _window_view(A_prev_pad, f, stride, n_H, n_W)  # (m, n_H, n_W, f, f*n_C_prev), a view
-    W_col = _float64(W).reshape(K, n_C)  # (f*f*n_C_prev, n_C)
+    W_b = np.concatenate([np.reshape(W, (K, n_C)), np.reshape(b, (1, n_C))]).astype(np.float64)  # (K + 1, n_C)
 
     Z = np.empty((m, n_H, n_W, n_C))
     Z_rows = Z.reshape(m * n_H * n_W, n_C)  # a view: one row per output position
-    for i0, i1, h0, h1 in _blocks(m, n_H, n_W * K * 8):
-        start, end = (i0 * n_H + h0) * n_W, ((i1 - 1) * n_H + h1) * n_W
-        block = cols[i0:i1, h0:h1].reshape(end - start, K)  # copies this block of im2col
-        np.matmul(block, W_col, out=Z_rows[start:end])
-    Z += _float64(b)
+    buffer = _Im2col(cols, _BLOCK_BYTES)
+    for i0, i1, h0, h1, start, end in _blocks(m, n_H, n_W, K, _BLOCK_BYTES):
+        np.matmul(buffer.fill(i0, i1, h0, h1), W_b, out=Z_rows[start:end])  # (rows, K + 1) @ (K + 1, n_C)
 
     cache = (A_prev, W, b, hparameters)
     return Z, cache
@@ -132,8 +160,8 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     """Backward pass of a convolution layer, blocked like conv_forward.
 
     With cols the im2col matrix (m*n_H*n_W, f*f*n_C_prev) and dZ as (m*n_H*n_W, n_C):
-    dW = cols.T @ dZ, db = sum of dZ over (i, h, w), and dcols = dZ @ W.T is added back
-    into dA_prev_pad window by window (col2im), then the pad ring is cut off.
+    dW = cols.T @ dZ, db = the sum of dZ over (i, h, w), and dcols = dZ @ W.T is added back
+    into dA_prev_pad window offset by window offset (col2im), then the pad ring is cut off.
 
     Arguments:
     dZ -- gradient of the cost w.r.t. Z, shape (m, n_H, n_W, n_C)
@@ -147,6 +175,7 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     (A_prev, W, b, hparameters) = cache
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
     windows.check_grad("dZ", dZ, windows.conv_out_shape(np.shape(A_prev), np.shape(W), stride, pad), "Z")
+    (m, n_H_prev, n_W_prev, n_C_prev) = np.shape(A_prev)
     (f, f, n_C_prev, n_C) = np.shape(W)
     (m, n_H, n_W, n_C) = np.shape(dZ)
     K = f * f * n_C_prev
@@ -155,36 +184,48 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     cols = _window_view(A_prev_pad, f, stride, n_H, n_W)  # (m, n_H, n_W, f, f*n_C_prev)
     W_col = _float64(W).reshape(K, n_C)  # (f*f*n_C_prev, n_C)
     dZ_rows = _float64(dZ).reshape(m * n_H * n_W, n_C)
+    dW_b = np.zeros((K + 1, n_C))  # [dW; db]
 
-    db = dZ_rows.sum(axis=0).reshape(1, 1, 1, n_C)
-    dW_col = np.zeros((K, n_C))
-    dA_prev_pad = np.zeros(A_prev_pad.shape)
-    # Windows that do not overlap (stride >= f) take their gradient through one strided view;
-    # overlapping ones get one add per offset (di, dj) of a contiguous (rows, n_C_prev) product,
-    # which for stride 1 is contiguous on both sides (one long inner loop for numpy).
+    # Windows that do not overlap (stride >= f) take dcols = dZ @ W.T through one strided view of
+    # dA_prev_pad. Overlapping ones are added offset by offset into a channel-first dA_prev_pad
+    # from dcols.T = W @ dZ.T: then both sides of each add are long runs (a row of the image),
+    # not n_C_prev-element snippets, which numpy handles several times faster.
     overlap = stride < f
-    dA_window = None if overlap else _window_view(dA_prev_pad, f, stride, n_H, n_W)
-    # W[di, dj].T for every offset, contiguous (a transposed view makes np.matmul 3x slower here).
-    W_offsets = np.ascontiguousarray(W_col.reshape(f * f, n_C_prev, n_C).transpose(0, 2, 1))  # (f*f, n_C, n_C_prev)
-    for i0, i1, h0, h1 in _blocks(m, n_H, n_W * K * 8):
-        start, end = (i0 * n_H + h0) * n_W, ((i1 - 1) * n_H + h1) * n_W
-        block = cols[i0:i1, h0:h1].reshape(end - start, K)  # (rows, f*f*n_C_prev), a copy
+    if overlap:
+        dA_prev_pad = np.zeros((n_C_prev, m, n_H_prev + 2 * pad, n_W_prev + 2 * pad))  # channel first
+    else:
+        dA_prev_pad = np.zeros(A_prev_pad.shape)
+        dA_window = _window_view(dA_prev_pad, f, stride, n_H, n_W)  # writeable: no two windows share an element
+    budget = 2 * _BLOCK_BYTES
+    buffer = _Im2col(cols, budget)
+    for i0, i1, h0, h1, start, end in _blocks(m, n_H, n_W, K, budget):
         dZ_block = dZ_rows[start:end]  # (rows, n_C)
-        dW_col += block.T @ dZ_block
+        dW_b += buffer.fill(i0, i1, h0, h1).T @ dZ_block  # (K + 1, rows) @ (rows, n_C)
         if not overlap:
             dA_window[i0:i1, h0:h1] += (dZ_block @ W_col.T).reshape(i1 - i0, h1 - h0, n_W, f, f * n_C_prev)
             continue
-        dA_block = dA_prev_pad[i0:i1, h0 * stride :]  # rows from the block's first window on
-        d_offsets = np.matmul(dZ_block, W_offsets)  # (f*f, rows, n_C_prev): dZ @ W[di, dj].T
-        d_offsets = d_offsets.reshape(f * f, i1 - i0, h1 - h0, n_W, n_C_prev)
-        for k in range(f * f):
-            di, dj = divmod(k, f)
-            dA_block[:, _every(stride, h1 - h0, di), _every(stride, n_W, dj)] += d_offsets[k]
+        dcols_T = (W_col @ dZ_block.T).reshape(f, f, n_C_prev, i1 - i0, h1 - h0, n_W)
+        dA_block = dA_prev_pad[:, i0:i1, h0 * stride :]  # from the block's first window row on
+        for di in range(f):
+            for dj in range(f):
+                dA_block[:, :, _every(stride, h1 - h0, di), _every(stride, n_W, dj)] += dcols_T[di, dj]
 
-    dA_prev = windows.unpad_hw(dA_prev_pad, pad)
-    if pad:
-        dA_prev = dA_prev.copy()  # contiguous, and lets the padded buffer go
-    return dA_prev, dW_col.reshape(f, f, n_C_prev, n_C), db
+    if overlap:
+        dA_prev = windows.unpad_hw(dA_prev_pad.transpose(1, 2, 3, 0), pad).copy()  # back to NHWC
+    else:
+        dA_prev = windows.unpad_hw(dA_prev_pad, pad)
+        if pad:
+            dA_prev = dA_prev.copy()  # contiguous, and lets the padded buffer go
+    dW = dW_b[:K].reshape(f, f, n_C_prev, n_C)
+    db = dW_b[K:].reshape(1, 1, 1, n_C)
+    return dA_prev, dW, db
+
+
+def _row_blocks(n_H: int, row_bytes: int, budget: int) -> Iterator[tuple[int, int]]:
+    """Split the n_H output rows into runs h0:h1 whose working set (rows * row_bytes) fits in budget bytes."""
+    rows = max(1, budget // max(1, row_bytes))
+    for h0 in range(0, n_H, rows):
+        yield h0, min(h0 + rows, n_H)
 
 
 def pool_forward(A_prev: np.ndarray, hparameters: Mapping, mode: str = "max") -> tuple:
@@ -192,6 +233,10 @@ def pool_forward(A_prev: np.ndarray, hparameters: Mapping, mode: str = "max") ->
 
     A[i, h, w, c] = max or mean of A_prev[i, h*stride : h*stride + f, w*stride : w*stride + f, c]
     n_H = floor((n_H_prev - f) / stride) + 1, same for n_W; n_C = n_C_prev.
+
+    Pooling is separable. For a block of output rows: V[:, h] = max (sum) of the f input rows
+    h*stride + di (whole rows: contiguous in NHWC, so cheap); then U[:, :, x] = max (sum) of
+    V[:, :, x + dj] for every column x (contiguous too); A keeps every stride-th column of U.
 
     Arguments:
     A_prev -- input, shape (m, n_H_prev, n_W_prev, n_C_prev)
@@ -203,17 +248,22 @@ def pool_forward(A_prev: np.ndarray, hparameters: Mapping, mode: str = "max") ->
     cache -- (A_prev, hparameters) for pool_backward (either module's)
     """
     f, stride = windows.check_pool(A_prev, hparameters, mode)
+    (m, n_H_prev, n_W_prev, n_C) = np.shape(A_prev)
     (m, n_H, n_W, n_C) = windows.pool_out_shape(np.shape(A_prev), f, stride)
     X = _float64(A_prev)
     combine = np.maximum if mode == "max" else np.add
+    L = stride * (n_W - 1) + 1  # input columns from the first window's start to the last one's
 
-    # Rows first: they are contiguous in NHWC, so these passes are the cheap ones.
-    V = X[:, _every(stride, n_H)].copy()  # (m, n_H, n_W_prev, n_C): window row 0 of each output row
-    for di in range(1, f):
-        combine(V, X[:, _every(stride, n_H, di)], out=V)
-    A = V[:, :, _every(stride, n_W)].copy()  # (m, n_H, n_W, n_C)
-    for dj in range(1, f):
-        combine(A, V[:, :, _every(stride, n_W, dj)], out=A)
+    A = np.empty((m, n_H, n_W, n_C))
+    for h0, h1 in _row_blocks(n_H, m * n_W_prev * n_C * 8, _BLOCK_BYTES):
+        X_rows = X[:, h0 * stride :]  # the block's first window row on
+        V = X_rows[:, _every(stride, h1 - h0)].copy()  # (m, rows, n_W_prev, n_C): window row di = 0
+        for di in range(1, f):
+            combine(V, X_rows[:, _every(stride, h1 - h0, di)], out=V)
+        U = V[:, :, :L].copy()  # (m, rows, L, n_C): window column dj = 0, at every column
+        for dj in range(1, f):
+            combine(U, V[:, :, dj : dj + L], out=U)
+        A[:, h0:h1] = U[:, :, ::stride]
     if mode == "average":
         A /= f * f
 
@@ -221,42 +271,49 @@ def pool_forward(A_prev: np.ndarray, hparameters: Mapping, mode: str = "max") ->
     return A, cache
 
 
-def _first_argmax(X: np.ndarray, f: int, stride: int, n_H: int, n_W: int) -> tuple[np.ndarray, np.ndarray]:
-    """(di, dj) of each window's first maximum in row-major order (the tie rule of layers).
+def _first_argmax(X: np.ndarray, f: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
+    """Flat offset di*n_W_prev + dj of each window's first maximum in row-major order (the tie rule of layers).
 
     The first maximum in row-major order is the one with the smallest di, then the smallest dj.
     Down the window rows: a running column maximum that moves only on a strictly greater value
     keeps the smallest di of each column. Across the columns: a column wins if its maximum is
     greater, or equal with a smaller di; on full ties the earlier (smaller) dj stays.
     Updates are arithmetic blends (index += wins * (new - index)), several times faster in numpy
-    than np.where or a masked np.copyto. (Assumes no NaN: np.argmax in layers picks the first NaN.)
+    than np.where or a masked np.copyto. Blocked over output rows like pool_forward.
+    (Assumes no NaN: np.argmax in layers picks the first NaN.)
 
     Arguments:
     X -- float64 input, shape (m, n_H_prev, n_W_prev, n_C)
 
     Returns:
-    di, dj -- int8 (int16 if f > 127) arrays of shape (m, n_H, n_W, n_C), values in 0 .. f - 1
+    offset -- int64 array of shape (m, n_H, n_W, n_C): the maximum of window (h, w) is
+              X[i, h*stride + offset // n_W_prev, w*stride + offset % n_W_prev, c]
     """
+    (m, n_H_prev, n_W_prev, n_C) = X.shape
     index = np.int8 if f <= 127 else np.int16
-    col_max = X[:, _every(stride, n_H)].copy()  # (m, n_H, n_W_prev, n_C)
-    col_di = np.zeros(col_max.shape, dtype=index)
-    for di in range(1, f):
-        x = X[:, _every(stride, n_H, di)]
-        better = (x > col_max).view(np.int8)  # 0/1
-        np.maximum(col_max, x, out=col_max)
-        np.maximum(col_di, better * index(di), out=col_di)  # col_di < di so far: max = replace where better
+    L = stride * (n_W - 1) + 1
+    offset = np.empty((m, n_H, n_W, n_C), dtype=np.int64)
+    for h0, h1 in _row_blocks(n_H, m * n_W_prev * n_C * 8, _BLOCK_BYTES):
+        X_rows = X[:, h0 * stride :]
+        col_max = X_rows[:, _every(stride, h1 - h0)].copy()  # (m, rows, n_W_prev, n_C)
+        col_di = np.zeros(col_max.shape, dtype=index)
+        for di in range(1, f):
+            x = X_rows[:, _every(stride, h1 - h0, di)]
+            better = (x > col_max).view(np.int8)  # 0/1
+            np.maximum(col_max, x, out=col_max)
+            np.maximum(col_di, better * index(di), out=col_di)  # col_di < di so far: max = replace where better
 
-    best = col_max[:, :, _every(stride, n_W)].copy()  # (m, n_H, n_W, n_C)
-    best_di = col_di[:, :, _every(stride, n_W)].copy()
-    best_dj = np.zeros(best.shape, dtype=index)
-    for dj in range(1, f):
-        x = col_max[:, :, _every(stride, n_W, dj)].copy()  # contiguous: read three times below
-        x_di = col_di[:, :, _every(stride, n_W, dj)].copy()
-        wins = ((x > best) | ((x == best) & (x_di < best_di))).view(np.int8)
-        np.maximum(best, x, out=best)
-        best_di += wins * (x_di - best_di)
-        np.maximum(best_dj, wins * index(dj), out=best_dj)  # best_dj < dj so far
-    return best_di, best_dj
+        best = col_max[:, :, :L].copy()  # (m, rows, L, n_C), every column x: window column dj = 0
+        best_di = col_di[:, :, :L].copy()
+        best_dj = np.zeros(best.shape, dtype=index)
+        for dj in range(1, f):
+            x, x_di = col_max[:, :, dj : dj + L], col_di[:, :, dj : dj + L]
+            wins = ((x > best) | ((x == best) & (x_di < best_di))).view(np.int8)
+            np.maximum(best, x, out=best)
+            best_di += wins * (x_di - best_di)
+            np.maximum(best_dj, wins * index(dj), out=best_dj)  # best_dj < dj so far
+        offset[:, h0:h1] = best_di[:, :, ::stride].astype(np.int64) * n_W_prev + best_dj[:, :, ::stride]
+    return offset
 
 
 def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray:
@@ -265,8 +322,8 @@ def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray
     max: dA[i, h, w, c] goes to the window's first maximum in row-major order, and to it only
     (max pooling is not differentiable where maxima tie; this is the subgradient PyTorch picks);
     all of them are added into dA_prev at once by np.bincount over flat indices.
-    average: dA[i, h, w, c] / (f*f) goes to every element of the window; added back column
-    offsets first, then row offsets (the adjoint of pool_forward's two passes).
+    average: dA[i, h, w, c] / (f*f) goes to every element of the window; added back through the
+    adjoints of pool_forward's column pass, then its row pass.
 
     Arguments:
     dA -- gradient of the cost w.r.t. the pool output A, shape (m, n_H, n_W, n_C)
@@ -284,24 +341,28 @@ def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray
     dA = _float64(dA)
 
     if mode == "max":
-        di, dj = _first_argmax(_float64(A_prev), f, stride, n_H, n_W)
+        offset = _first_argmax(_float64(A_prev), f, stride, n_H, n_W)
         # Flat index into A_prev of each window's maximum:
-        # ((i*n_H_prev + h*stride + di)*n_W_prev + w*stride + dj)*n_C + c
+        # ((i*n_H_prev + h*stride + di)*n_W_prev + w*stride + dj)*n_C + c, with offset = di*n_W_prev + dj
         start = (
             np.arange(m).reshape(m, 1, 1, 1) * (n_H_prev * n_W_prev * n_C)
             + np.arange(0, n_H * stride, stride).reshape(1, n_H, 1, 1) * (n_W_prev * n_C)
             + np.arange(0, n_W * stride, stride).reshape(1, 1, n_W, 1) * n_C
             + np.arange(n_C).reshape(1, 1, 1, n_C)
         )
-        flat = start + (di.astype(np.intp) * n_W_prev + dj) * n_C  # (m, n_H, n_W, n_C)
+        flat = start + offset * n_C  # (m, n_H, n_W, n_C)
         dA_prev = np.bincount(flat.ravel(), weights=dA.ravel(), minlength=m * n_H_prev * n_W_prev * n_C)
         return dA_prev.reshape(m, n_H_prev, n_W_prev, n_C)
 
-    share = dA / (f * f)  # distribute_value for every window at once
-    dV = np.zeros((m, n_H, n_W_prev, n_C))  # gradient of pool_forward's row pass V
-    for dj in range(f):
-        dV[:, :, _every(stride, n_W, dj)] += share
+    L = stride * (n_W - 1) + 1
     dA_prev = np.zeros((m, n_H_prev, n_W_prev, n_C))
-    for di in range(f):
-        dA_prev[:, _every(stride, n_H, di)] += dV
+    for h0, h1 in _row_blocks(n_H, m * n_W_prev * n_C * 8, _BLOCK_BYTES):
+        dU = np.zeros((m, h1 - h0, L, n_C))  # gradient of pool_forward's U
+        dU[:, :, ::stride] = dA[:, h0:h1] / (f * f)  # distribute_value for every window at once
+        dV = np.zeros((m, h1 - h0, n_W_prev, n_C))  # gradient of its V
+        for dj in range(f):
+            dV[:, :, dj : dj + L] += dU
+        dA_rows = dA_prev[:, h0 * stride :]  # overlaps the previous block's rows when f > stride: +=
+        for di in range(f):
+            dA_rows[:, _every(stride, h1 - h0, di)] += dV
     return dA_prev
