@@ -478,3 +478,66 @@ def test_gray_with_alpha_and_1_bit_and_float_tiff():
     floats = load_image(F.encode(Image.fromarray(values, mode="F"), "TIFF"))
     np.testing.assert_allclose(floats.array[:, :, 0], (values + 500) / 1500, atol=1e-6)
     assert any("stretched" in note for note in floats.notes)
+
+
+# --- Through the app: the sidebar's file_uploader on the Feature maps page --------------------
+
+PAGE = "pages/feature_maps.py"
+
+
+@pytest.fixture(scope="module")
+def upload_page():
+    """The app on the Feature maps page with Input = upload (one AppTest for every case: faster).
+
+    Streamlit 1.67's AppTest sees the pages/ folder and, after switch_page, runs the page file alone
+    (the old multipage mode) instead of app.py's st.navigation, so the sidebar with the uploader is
+    missing. Forcing PagesManager.uses_pages_directory = False gives the real app's behaviour.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    original_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(PagesManager, "__init__", init)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page(PAGE).run()
+        at.radio(key="source").set_value("upload").run()
+        assert not at.exception, [e.value for e in at.exception]
+        yield at
+
+
+def upload(at, name: str, data: bytes):
+    at.file_uploader(key="upload_widget").set_value((name, data, "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+EMPTY_XFAIL = pytest.mark.xfail(
+    strict=True, reason="the page treats an empty upload (b'') as no upload (`if data:` in cnnviz/ui/lesson.py)"
+)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=EMPTY_XFAIL) if c == "empty" else c for c in F.UPLOAD_CASES])
+def test_every_upload_case_through_the_page(upload_page, case):
+    name, make, words = F.UPLOAD_CASES[case]
+    at = upload(upload_page, name, make())
+    errors = " ".join(e.value for e in at.error)
+    if words:  # a bad file: a clear error, no chart
+        assert all(word in errors for word in words), errors
+        assert not at.get("plotly_chart")
+    else:  # a good file: charts, no error
+        assert not errors, errors
+        assert at.get("plotly_chart")
+
+
+def test_an_uploaded_file_name_is_never_rendered_as_markup(upload_page):
+    name = '<img src=x onerror="alert(1)">[link](javascript:alert(2)).png'
+    at = upload(upload_page, name, F.rgb_png())
+    for element in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error, *at.success]:
+        assert "<img" not in element.value and "](javascript:" not in element.value, element.value
