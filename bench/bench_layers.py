@@ -207,6 +207,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS") if k in os.environ}
     print(f"numpy {np.__version__}, environment: {env or 'no OPENBLAS_*/OMP_* variables set'}")
+    print(f"{os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.2f} (other processes skew the timings)")
     if torch is None:
         print("PyTorch is not installed: the torch column is empty")
     else:
@@ -239,6 +240,7 @@ def main() -> None:
     if speedups:
         low, low_label = min(speedups)
         print(f"min layers/fast speedup:   {low:.0f}x  (target >= 100x) on {low_label}")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
     ratio, seconds = peak_memory_ratio()
     print(
         f"peak memory, 1x2048x2048x3 through eight 11x11 (fast.conv_forward, {seconds:.1f} s): "

@@ -144,7 +144,8 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: 
 
     A_prev_pad = _padded(A_prev, pad)  # (m, n_H_prev + 2*pad, n_W_prev + 2*pad, n_C_prev)
     cols = _window_view(A_prev_pad, f, stride, n_H, n_W)  # (m, n_H, n_W, f, f*n_C_prev), a view
-    W_b = np.concatenate([np.reshape(W, (K, n_C)), np.reshape(b, (1, n_C))]).astype(np.float64)  # (K + 1, n_C)
+    W_b = np.empty((K + 1, n_C))  # [W; b]: the bias is the weight of the im2col buffer's ones column
+    W_b[:K], W_b[K] = np.reshape(W, (K, n_C)), np.reshape(b, n_C)
 
     Z = np.empty((m, n_H, n_W, n_C))
     Z_rows = Z.reshape(m * n_H * n_W, n_C)  # a view: one row per output position
