@@ -111,9 +111,12 @@ class _Im2col:
     def fill(self, i0: int, i1: int, h0: int, h1: int) -> np.ndarray:
         """Copy cols[i0:i1, h0:h1] into the buffer; return it as the im2col block (rows, K + 1)."""
         block = self.cols[i0:i1, h0:h1]  # (i1 - i0, h1 - h0, n_W, f, f*n_C_prev), a strided view
-        rows = block.shape[0] * block.shape[1] * block.shape[2]
-        np.copyto(self.data[:rows, : self.K].reshape(block.shape), block)  # reshape: a view, the rows split
-        return self.data[:rows]
+        (n_i, n_h, n_w, f, fC) = block.shape
+        row = self.data.strides[0]  # (K + 1) * 8 bytes
+        # The buffer's first rows and first K columns, seen in the block's shape.
+        target = np.ndarray(block.shape, np.float64, self.data, 0, (n_h * n_w * row, n_w * row, row, fC * 8, 8))
+        np.copyto(target, block)
+        return self.data[: n_i * n_h * n_w]
 
 
 def _every(stride: int, n: int, start: int = 0) -> slice:
