@@ -30,7 +30,12 @@ from cnnviz.trace import frame_indices
 FRAME_MS = 700
 MAX_FRAMES = 144
 TEXT_MAX = 12  # print numbers in the cells of grids up to 12x12
-HEIGHT = 820
+PLOT_W = 1150  # design width of the plot area, pixels
+HEAD = 44  # pixels above a panel's cells: its title and column indices
+GAP = 34  # pixels between panels (room for the row indices)
+MAX_CELL, MIN_CELL = 56, 6
+BOX_FONT = 14
+BOX_W = 390  # pixels for the annotation box (about 44 monospace characters)
 
 # ColorBrewer RdBu, reversed: negative blue, zero white, positive red.
 SIGNED = [
@@ -50,10 +55,10 @@ BLANK = [[0.0, "#f3f3f3"], [1.0, "#f3f3f3"]]
 POSITIVE, NEGATIVE, ZERO = "#b2182b", "#2166ac", "#555555"
 WINDOW = "#00c853"  # the window and the cell it writes: green shows on red, blue and white
 MAX_MARK = "#ffd600"
-NOT_YET = "rgba(226,226,226,0.985)"
+NOT_YET = "rgb(226,226,226)"
 PENDING = "rgba(255,255,255,0.6)"
 PENDING_DOTS = dict(shape=".", fgcolor="rgba(0,0,0,0.3)", bgcolor="rgba(255,255,255,0.6)", size=8, solidity=0.08)
-PAD_HATCH = dict(shape="/", fgcolor="rgba(80,80,80,0.55)", bgcolor="rgba(0,0,0,0)", size=7, solidity=0.12)
+PAD_HATCH = dict(shape="/", fgcolor="rgba(70,70,70,0.6)", bgcolor="rgba(0,0,0,0)", size=7, solidity=0.15)
 SKIP_HATCH = dict(shape="x", fgcolor="rgba(230,120,0,0.75)", bgcolor="rgba(255,200,120,0.25)", size=8, solidity=0.15)
 FONT = "Arial, Helvetica, sans-serif"
 MONO = "Menlo, Consolas, 'DejaVu Sans Mono', monospace"
@@ -134,9 +139,12 @@ def _texts(values: np.ndarray) -> list[str]:
 def _running_text(total: np.ndarray, final: np.ndarray, zmax: float, reached: np.ndarray, done: np.ndarray) -> dict:
     """Running totals printed on the cells reached so far; white on the dark colours of finished cells.
 
+    Cells not reached get a space, never "": plotly.js drops the text of points whose text goes
+    from "" to a number during an animation.
+
     total, final, reached, done -- same 2-D shape; reached/done are boolean masks.
     """
-    texts = [t if r else "" for t, r in zip(_texts(total), reached.ravel(), strict=True)]
+    texts = [t if r else " " for t, r in zip(_texts(total), reached.ravel(), strict=True)]
     dark = (done & (np.abs(final) > 0.55 * zmax)).ravel()
     return dict(text=texts, textfont=dict(color=["white" if d else "#111" for d in dark]))
 
@@ -188,53 +196,54 @@ class _Panel:
     y: str
     n_rows: int
     n_cols: int
-    px: float  # estimated cell size in pixels at a 1300 px wide figure
+    px: float  # cell size in pixels at the design width
 
 
 class _Canvas:
-    """Collects axes, traces and frames for one figure; `finish` makes the go.Figure."""
+    """Collects axes, traces and frames for one figure; `finish` makes the go.Figure.
 
-    def __init__(self, title: str, height: int):
-        self.height = height
+    Panels are placed in pixels on a plot area PLOT_W wide (a chart about 1200 px wide, the main
+    column of the app beside its sidebar); `finish` turns pixels into paper fractions and sets the
+    height to fit. On a wider screen the panels keep their height and gain side space; on a narrower
+    one they shrink and stay square (constrain="domain").
+    """
+
+    MARGIN = dict(l=34, r=16, t=62, b=132)
+
+    def __init__(self, title: str, subtitle: str = ""):
         self.data: list[dict] = []
         self.moving: list[int] = []
         self.n_axes = 0
         self.legend_seen: set[str] = set()
         self.title = title
+        self.subtitle = subtitle
         self.notes: list[str] = []
-        self.plot_h = height - 180  # minus top and bottom margins
+        self.extent = 0.0  # lowest pixel used
+        self.plot_h = 1.0  # set by `fit`
+        self.places: dict[str, tuple[float, float, float, float]] = {}  # axis suffix -> x0, y0, w, h (px)
         self.layout: dict = dict(
-            height=height,
-            margin=dict(l=30, r=20, t=60, b=120),
+            margin=dict(self.MARGIN),
             font=dict(family=FONT, size=14, color="#222"),
             plot_bgcolor="white",
             paper_bgcolor="white",
             hovermode="closest",
             hoverlabel=dict(font=dict(size=15, family=MONO)),
-            legend=dict(
-                orientation="h", x=0.0, xanchor="left", y=-0.02, yanchor="top", font=dict(size=13), itemclick=False
-            ),
+            legend=dict(orientation="h", x=0.0, xanchor="left", yanchor="top", font=dict(size=13), itemclick=False),
             dragmode=False,
         )
 
-    def panel(
-        self,
-        x: tuple[float, float],
-        y: tuple[float, float],
-        n_rows: int,
-        n_cols: int,
-        title: str,
-        ticks: bool = True,
-    ) -> _Panel:
-        """A heatmap-style axis pair: fixed ranges, row 0 on top, square cells, title above."""
+    def panel(self, x0: float, y0: float, n_rows: int, n_cols: int, cell: float, title: str) -> _Panel:
+        """A heatmap-style axis pair whose cells start at pixel (x0, y0): fixed ranges, row 0 on top,
+        square cells, the title and column indices in the HEAD pixels above."""
         self.n_axes += 1
         sfx = "" if self.n_axes == 1 else str(self.n_axes)
         xr, yr = f"x{sfx}", f"y{sfx}"
-        px = min((x[1] - x[0]) * 1300 / n_cols, (y[1] - y[0]) * self.plot_h / n_rows)
+        self.places[sfx] = (x0, y0, n_cols * cell, n_rows * cell)
+        self.extent = max(self.extent, y0 + n_rows * cell)
 
         def tickvals(n: int) -> list[int]:
             step = 1 if n <= 16 else 2 if n <= 24 else 4
-            return list(range(0, n, step)) if ticks else []
+            return list(range(0, n, step))
 
         common = dict(
             autorange=False,
@@ -245,29 +254,43 @@ class _Canvas:
             ticks="",
             tickfont=dict(size=11, color="#777"),
             constrain="domain",
+            tickmode="array",
         )
         self.layout[f"xaxis{sfx}"] = dict(
             common,
-            domain=list(x),
             anchor=yr,
             range=[-0.5, n_cols - 0.5],
             side="top",
-            tickmode="array",
             tickvals=tickvals(n_cols),
             title=dict(text=title, font=dict(size=15, color="#111"), standoff=4),
         )
         self.layout[f"yaxis{sfx}"] = dict(
             common,
-            domain=list(y),
             anchor=xr,
             range=[n_rows - 0.5, -0.5],
             scaleanchor=xr,
             scaleratio=1,
             constraintoward="top",
-            tickmode="array",
             tickvals=tickvals(n_rows),
         )
-        return _Panel(xr, yr, n_rows, n_cols, px)
+        return _Panel(xr, yr, n_rows, n_cols, cell)
+
+    def reserve(self, y: float) -> None:
+        """Make the plot area reach at least pixel y (for the annotation box)."""
+        self.extent = max(self.extent, y)
+
+    def fit(self, height: int | None) -> None:
+        """Pixels to paper fractions; the figure height fits the content unless `height` is given."""
+        m = self.layout["margin"]
+        self.plot_h = float(height - m["t"] - m["b"]) if height else self.extent + 8
+        self.layout["height"] = int(round(self.plot_h + m["t"] + m["b"]))
+        for sfx, (x0, y0, w, h) in self.places.items():
+            self.layout[f"xaxis{sfx}"]["domain"] = [_clip(x0 / PLOT_W), _clip((x0 + w) / PLOT_W)]
+            self.layout[f"yaxis{sfx}"]["domain"] = [_clip(1 - (y0 + h) / self.plot_h), _clip(1 - y0 / self.plot_h)]
+        self.layout["legend"]["y"] = -14 / self.plot_h
+
+    def paper(self, x: float, y: float) -> tuple[float, float]:
+        return x / PLOT_W, 1 - y / self.plot_h
 
     def add(self, trace_: dict) -> int:
         self.data.append(trace_)
@@ -278,9 +301,10 @@ class _Canvas:
         self.moving.append(j)
         return j
 
-    def set_title(self, title: str, notes: Sequence[str] = ()) -> None:
-        """The figure title, with one smaller orange line per note; the top margin grows to fit."""
-        lines = [title] + [f"<span style='font-size:14px;color:#b35900'>{note}</span>" for note in notes]
+    def set_title(self, title: str, subtitle: str = "", notes: Sequence[str] = ()) -> None:
+        """The title, a smaller grey subtitle line, one orange line per note; the top margin grows to fit."""
+        lines = [title] + [f"<span style='font-size:14px;color:#555'>{subtitle}</span>"] * bool(subtitle)
+        lines += [f"<span style='font-size:14px;color:#b35900'>{note}</span>" for note in notes]
         self.layout["title"] = dict(
             text="<br>".join(lines),
             x=0.01,
@@ -289,10 +313,10 @@ class _Canvas:
             y=1,
             yref="container",
             yanchor="top",
-            pad=dict(t=10),
-            font=dict(size=19),
+            pad=dict(t=16),
+            font=dict(size=18),
         )
-        self.layout["margin"] = {**self.layout["margin"], "t": 56 + 21 * len(notes)}
+        self.layout["margin"]["t"] = self.MARGIN["t"] + 21 * (len(lines) - 1)
 
     def legend(self, name: str) -> dict:
         """Legend keys for a trace: shown for the first trace of each name only."""
@@ -309,6 +333,7 @@ class _Canvas:
         text: bool | None = None,
         colorscale: list | None = None,
         ring: int = 0,
+        ring_text: str = "",
     ) -> int:
         """A static heatmap of z (rows down, columns across), numbers printed if the grid is small.
 
@@ -336,7 +361,7 @@ class _Canvas:
             labels = np.array(_texts(z), dtype=object).reshape(z.shape)
             inner = np.zeros(z.shape, dtype=bool)
             inner[ring : z.shape[0] - ring, ring : z.shape[1] - ring] = True
-            tr["text"] = np.where(inner, labels, "").tolist()
+            tr["text"] = np.where(inner, labels, ring_text).tolist()
             tr["texttemplate"] = "%{text}"
             tr["textfont"] = dict(size=_cell_font(p.px))
         elif text:
@@ -462,24 +487,25 @@ class _Canvas:
         )
 
     def box(self, x: float, y: float) -> Callable[[list[str]], dict]:
-        """The per-step annotation (loop variables and the equation), anchored at paper (x, y)."""
+        """The per-step annotation (loop variables and the equation), its top-left corner at pixel (x, y)."""
 
         def make(lines: list[str]) -> dict:
+            px, py = self.paper(x, y)
             return dict(
                 text="<br>".join(lines),
                 xref="paper",
                 yref="paper",
-                x=x,
-                y=y,
+                x=px,
+                y=py,
                 xanchor="left",
                 yanchor="top",
                 align="left",
                 showarrow=False,
-                font=dict(family=MONO, size=15, color="#111"),
+                font=dict(family=MONO, size=BOX_FONT, color="#111"),
                 bgcolor="rgba(255,255,255,0.95)",
                 bordercolor="#999",
                 borderwidth=1,
-                borderpad=8,
+                borderpad=7,
             )
 
         return make
@@ -492,13 +518,12 @@ class _Canvas:
         frame_ms: int,
         max_frames: int,
         step: int,
+        height: int | None,
     ) -> go.Figure:
         """Initial state = `step`; one frame per sampled step; Play/Pause, speeds and a slider."""
         n = len(steps)
         idx = frame_indices(n, max_frames)
         k0 = min(max(int(step), 0), n - 1)
-        for j, update in zip(self.moving, state(steps[k0]), strict=True):
-            self.data[j] = _merge(self.data[j], update)
         notes = list(self.notes)
         if len(idx) < n:
             k = math.ceil(n / max_frames)
@@ -507,7 +532,11 @@ class _Canvas:
                 f"Animation shows every {_ordinal(k)} of {n} steps (frame cap {max_frames}); "
                 "the last step is always included.",
             )
-        self.set_title(self.title + f"  ·  {n} step{'s' if n != 1 else ''} (h outer, w inner)", notes)
+        steps_note = f"{n} step{'s' if n != 1 else ''}, h outer, w inner"
+        self.set_title(self.title, f"{self.subtitle}  ·  {steps_note}" if self.subtitle else steps_note, notes)
+        self.fit(height)
+        for j, update in zip(self.moving, state(steps[k0]), strict=True):
+            self.data[j] = _merge(self.data[j], update)
         self.layout["annotations"] = [box(steps[k0])]
 
         frames = []
@@ -517,14 +546,23 @@ class _Canvas:
                 dict(name=steps[k].label, data=data, traces=list(self.moving), layout={"annotations": [box(steps[k])]})
             )
         active = max(j for j, k in enumerate(idx) if k <= k0)
-        self.layout["sliders"] = [_slider([steps[k].label for k in idx], active)]
-        self.layout["updatemenus"] = _play_menus(frame_ms)
+        self.layout["sliders"] = [_slider([steps[k].label for k in idx], active, self.plot_h)]
+        self.layout["updatemenus"] = _play_menus(frame_ms, self.plot_h)
         return _figure(self.data, self.layout, frames)
+
+
+def _clip(v: float) -> float:
+    return min(1.0, max(0.0, v))
+
+
+def _fit_cell(width: float, n_cols: float) -> float:
+    """The cell size (px) that fits n_cols columns in width pixels, within [MIN_CELL, MAX_CELL]."""
+    return min(MAX_CELL, max(MIN_CELL, width / max(n_cols, 1)))
 
 
 def _cell_font(px: float) -> int:
     """Font size for a 2-decimal number in a cell of px pixels (5 characters must fit)."""
-    return int(min(16, max(8, px / 3.1)))
+    return int(min(16, max(8, px / 2.85)))
 
 
 def _animate_args(duration: int, redraw: bool = True) -> dict:
@@ -533,7 +571,7 @@ def _animate_args(duration: int, redraw: bool = True) -> dict:
     )
 
 
-def _play_menus(frame_ms: int) -> list[dict]:
+def _play_menus(frame_ms: int, plot_h: float) -> list[dict]:
     play = [
         dict(label="▶ Play", method="animate", args=[None, _animate_args(frame_ms)]),
         dict(label="❚❚ Pause", method="animate", args=[[None], _animate_args(0, redraw=False)]),
@@ -543,13 +581,14 @@ def _play_menus(frame_ms: int) -> list[dict]:
         for label, factor in (("0.5×", 0.5), ("2×", 2.0), ("4×", 4.0))
     ]
     common = dict(type="buttons", direction="left", showactive=False, yanchor="top", font=dict(size=14), pad=dict(r=4))
+    y = -66 / plot_h  # below the legend
     return [
-        dict(common, buttons=play, x=0.0, xanchor="left", y=-0.1),
-        dict(common, buttons=speeds, x=0.15, xanchor="left", y=-0.1, bgcolor="#f4f4f4"),
+        dict(common, buttons=play, x=0.0, xanchor="left", y=y),
+        dict(common, buttons=speeds, x=0.17, xanchor="left", y=y, bgcolor="#f4f4f4"),
     ]
 
 
-def _slider(labels: list[str], active: int) -> dict:
+def _slider(labels: list[str], active: int, plot_h: float) -> dict:
     steps = [
         dict(
             label=label,
@@ -562,9 +601,9 @@ def _slider(labels: list[str], active: int) -> dict:
     return dict(
         steps=steps,
         active=active,
-        x=0.36,
-        len=0.64,
-        y=-0.06,
+        x=0.40,
+        len=0.60,
+        y=-52 / plot_h,
         yanchor="top",
         pad=dict(t=10, b=0),
         currentvalue=dict(prefix="step  ", font=dict(size=16, family=MONO, color="#111"), xanchor="left", offset=6),
@@ -586,6 +625,31 @@ def _loop_lines(step: trace.Step, n: int) -> list[str]:
 
 def _window_str(step: trace.Step) -> str:
     return f"{step.vert_start}:{step.vert_end}, {step.horiz_start}:{step.horiz_end}"
+
+
+def _box_height(n_lines: int) -> float:
+    """Pixels the annotation box takes for n_lines lines."""
+    return n_lines * BOX_FONT * 1.32 + 18
+
+
+def _pairs(x0: float, y0: float, width: float, n_pairs: int, f: int) -> tuple[float, list[tuple[float, float]]]:
+    """Place n_pairs pairs of f x f panels side by side in width pixels, wrapping to a second row if
+    the cells would be smaller than 24 px. Returns (cell, [(x, y) of each panel's cells])."""
+    rows = 1
+    cell = min(48.0, (width - (2 * n_pairs - 1) * GAP) / (2 * n_pairs * f))
+    if cell < 24 and n_pairs > 1:
+        rows = 2
+        per_row = math.ceil(n_pairs / 2)
+        cell = min(48.0, (width - (2 * per_row - 1) * GAP) / (2 * per_row * f))
+    cell = max(MIN_CELL, cell)
+    per_row = math.ceil(n_pairs / rows)
+    spots = []
+    for k in range(n_pairs):
+        row, col = divmod(k, per_row)
+        x = x0 + col * 2 * (f * cell + GAP)
+        y = y0 + HEAD + row * (f * cell + HEAD + 10)
+        spots += [(x, y), (x + f * cell + GAP, y)]
+    return cell, spots
 
 
 def _coverage(steps: Sequence[trace.Step], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -612,7 +676,7 @@ def zero_pad_figure(
     frame_ms: int = FRAME_MS,
     max_frames: int = MAX_FRAMES,
     step: int = 0,
-    height: int = 560,
+    height: int | None = None,
 ) -> go.Figure:
     """X[i,:,:,c] beside zero_pad(X, pad)[i,:,:,c], the pad ring hatched. A static figure (no frames).
 
@@ -621,6 +685,7 @@ def zero_pad_figure(
     pad -- zeros added on each side of the height and width
     i, c -- the sample and channel shown
     frame_ms, max_frames, step -- accepted for a uniform builder API; unused (nothing moves)
+    height -- figure height in pixels; None fits the content
 
     Returns:
     fig -- go.Figure with two heatmaps
@@ -634,43 +699,28 @@ def zero_pad_figure(
     zmax = _sym(X[i, :, :, c])
 
     cv = _Canvas(
-        f"zero_pad: X[{i},:,:,{c}] {n_H}×{n_W}  →  X_pad[{i},:,:,{c}] {n_H + 2 * pad}×{n_W + 2 * pad}  (pad={pad})",
-        height,
+        f"zero_pad: X[{i},:,:,{c}] {n_H}×{n_W}  →  X_pad[{i},:,:,{c}] {n_H + 2 * pad}×{n_W + 2 * pad}  (pad={pad})"
     )
-    cv.plot_h = height - 150
-    cv.layout["margin"] = dict(l=30, r=20, t=70, b=60)
-    cv.layout["legend"]["y"] = -0.03
-    total = n_W + (n_W + 2 * pad)
-    split = 0.88 * n_W / total
-    p_x = cv.panel((0.0, split), (0.0, 0.88), n_H, n_W, f"X[{i},:,:,{c}]  shape {n_H}×{n_W}")
-    p_pad = cv.panel((split + 0.1, 1.0), (0.0, 0.88), n_H + 2 * pad, n_W + 2 * pad, f"X_pad[{i},:,:,{c}]")
+    cv.layout["margin"]["b"] = 60
+    arrow_w = 120
+    cell = _fit_cell(PLOT_W - arrow_w - GAP, n_W + n_W + 2 * pad)
+    p_x = cv.panel(0, HEAD + pad * cell, n_H, n_W, cell, f"X[{i},:,:,{c}]  shape {n_H}×{n_W}")
+    x_pad = n_W * cell + arrow_w
+    p_pad = cv.panel(
+        x_pad, HEAD, n_H + 2 * pad, n_W + 2 * pad, cell, f"X_pad[{i},:,:,{c}]  (the original inside the dashes)"
+    )
     cv.heatmap(p_x, X[i, :, :, c], f"X[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}", zmax)
-    cv.heatmap(p_pad, X_pad[:, :, c], f"X_pad[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}", zmax, ring=pad)
-    cv.pad_ring(p_pad, pad, "the original X (X_pad[pad:-pad, pad:-pad])")
-    cv.layout["title"] = dict(text=cv.title, x=0.01, xanchor="left", y=0.97, font=dict(size=19))
+    cv.heatmap(p_pad, X_pad[:, :, c], f"X_pad[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}", zmax, ring=pad, ring_text="0")
+    cv.pad_ring(p_pad, pad, "the original X")
+    cv.set_title(cv.title)
+    cv.fit(height)
+    mid_x, mid_y = cv.paper(n_W * cell + arrow_w / 2, HEAD + (pad + n_H / 2) * cell)
     cv.layout["annotations"] = [
-        dict(
-            text=f"np.pad(X, ((0,0), ({pad},{pad}), ({pad},{pad}), (0,0)))",
-            xref="paper",
-            yref="paper",
-            x=split + 0.05,
-            y=0.44,
-            showarrow=False,
-            font=dict(family=MONO, size=13),
-            textangle=0,
-            xanchor="center",
-        ),
-        dict(
-            text="→",
-            xref="paper",
-            yref="paper",
-            x=split + 0.05,
-            y=0.5,
-            showarrow=False,
-            font=dict(size=40, color="#555"),
-            xanchor="center",
-        ),
+        dict(text="→", x=mid_x, y=mid_y, font=dict(size=44, color="#555"), yanchor="bottom"),
+        dict(text=f"pad={pad}", x=mid_x, y=mid_y, font=dict(family=MONO, size=14), yanchor="top"),
     ]
+    for a in cv.layout["annotations"]:
+        a.update(xref="paper", yref="paper", showarrow=False, xanchor="center")
     return _figure(cv.data, cv.layout, [])
 
 
@@ -688,7 +738,7 @@ def conv_forward_figure(
     frame_ms: int = FRAME_MS,
     max_frames: int = MAX_FRAMES,
     step: int = 0,
-    height: int = HEIGHT,
+    height: int | None = None,
 ) -> go.Figure:
     """conv_forward for sample i and filter c, one frame per output cell Z[i,h,w,c].
 
@@ -717,33 +767,34 @@ def conv_forward_figure(
     Z_c = np.array([s.z for s in steps]).reshape(n_H, n_W)  # Z[i, :, :, c], from the very steps animated
 
     cv = _Canvas(
-        f"conv_forward: sample i={i}, filter c={c}  ·  f={f}, stride={stride}, pad={pad}  ·  "
-        f"A_prev_pad {n_Hp}×{n_Wp}×{n_C_prev} → Z[i,:,:,c] {n_H}×{n_W}",
-        height,
+        f"conv_forward  ·  sample i={i}, filter c={c}  ·  f={f}, stride={stride}, pad={pad}",
+        f"A_prev_pad[i] {n_Hp}×{n_Wp}×{n_C_prev} → Z[i,:,:,c] {n_H}×{n_W}",
     )
-    top, bottom = (0.36, 0.96), (0.0, 0.25)
-    left_w, gap = 0.66, 0.025
-    cw = (left_w - gap * (n_C_prev - 1)) / n_C_prev
-    p_in, p_W, p_prod = [], [], []
     zmax_in, zmax_W = _sym(a_prev_pad), _sym(W[:, :, :, c])
     skip_rows = windows.uncovered(n_H_prev, f, stride, pad)
     skip_cols = windows.uncovered(n_W_prev, f, stride, pad)
+    # Top: every input channel, then Z as tall as they are (bigger cells: it is the result).
+    zoom = max(1.0, n_Hp / n_H)
+    cell = _fit_cell(PLOT_W - n_C_prev * GAP, n_C_prev * n_Wp + n_W * zoom)
+    p_in = []
     for k in range(n_C_prev):
-        x0 = k * (cw + gap)
-        p = cv.panel((x0, x0 + cw), top, n_Hp, n_Wp, f"A_prev_pad[{i},:,:,{k}] (channel {k})")
+        p = cv.panel(k * (n_Wp * cell + GAP), HEAD, n_Hp, n_Wp, cell, f"A_prev_pad[{i},:,:,{k}] (channel {k})")
         cv.heatmap(p, a_prev_pad[:, :, k], f"A_prev_pad[{i}, %{{y}}, %{{x}}, {k}] = %{{z:.4f}}", zmax_in, ring=pad)
         cv.pad_ring(p, pad, "A_prev: inside the dashes")
         cv.skipped(p, skip_rows, skip_cols, stride)
         p_in.append(p)
-        half = (cw - gap) / 2
-        pw = cv.panel((x0, x0 + half), bottom, f, f, f"W[:,:,{k},{c}]")
+    p_out = cv.panel(n_C_prev * (n_Wp * cell + GAP), HEAD, n_H, n_W, min(MAX_CELL, cell * zoom), f"Z[{i},:,:,{c}]")
+    cv.heatmap(p_out, Z_c, f"Z[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}", _sym(Z_c))
+    # Bottom: per channel the filter and window x filter; the box on the right.
+    y1 = HEAD + max(n_Hp * cell, n_H * min(MAX_CELL, cell * zoom)) + 24
+    cs, spots = _pairs(0, y1, PLOT_W - BOX_W - GAP, n_C_prev, f)
+    p_prod = []
+    for k in range(n_C_prev):
+        pw = cv.panel(*spots[2 * k], f, f, cs, f"W[:,:,{k},{c}]")
         cv.heatmap(pw, W[:, :, k, c], f"W[%{{y}}, %{{x}}, {k}, {c}] = %{{z:.4f}}", zmax_W, text=True)
-        p_W.append(pw)
-        pp = cv.panel((x0 + half + gap, x0 + cw), bottom, f, f, f"window × W[:,:,{k},{c}]")
+        pp = cv.panel(*spots[2 * k + 1], f, f, cs, f"window × W[:,:,{k},{c}]")
         cv.blank(pp)
         p_prod.append(pp)
-    p_out = cv.panel((left_w + 0.04, 1.0), top, n_H, n_W, f"Z[{i},:,:,{c}]")
-    cv.heatmap(p_out, Z_c, f"Z[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}", _sym(Z_c))
 
     for p in p_in:
         cv.add_moving(cv.outline(p, "window"))
@@ -752,7 +803,8 @@ def conv_forward_figure(
     cv.add_moving(cv.outline(p_out, "cell being written"))
     for k, p in enumerate(p_prod):
         cv.add_moving(cv.cell_text(p, f"product[:,:,{k}]"))
-    box = cv.box(left_w + 0.04, bottom[1] + 0.04)
+    box = cv.box(PLOT_W - BOX_W, y1)
+    cv.reserve(y1 + _box_height(9 + (n_C_prev > 1)))
 
     def state(s: trace.ConvStep) -> list[dict]:
         wx, wy = _rect_xy(s.vert_start, s.vert_end, s.horiz_start, s.horiz_end)
@@ -783,7 +835,7 @@ def conv_forward_figure(
         ]
         return box(body)
 
-    return cv.finish(steps, state, lines, frame_ms, max_frames, step)
+    return cv.finish(steps, state, lines, frame_ms, max_frames, step, height)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -793,7 +845,7 @@ def conv_forward_figure(
 def _max_marks(cv: _Canvas, p: _Panel) -> tuple[dict, dict]:
     """Moving outlines inside the cells: the maximum (solid gold) and the other tied maxima (dashed)."""
     chosen = cv.outline(p, "the max (first in row-major order)", color=MAX_MARK, width=4)
-    tied = cv.outline(p, "tied max, not chosen", color="#7a5c00", width=3, dash="dot")
+    tied = cv.outline(p, "tied max, not chosen", color=MAX_MARK, width=3, dash="dot")
     return chosen, tied
 
 
@@ -827,7 +879,7 @@ def pool_forward_figure(
     frame_ms: int = FRAME_MS,
     max_frames: int = MAX_FRAMES,
     step: int = 0,
-    height: int = HEIGHT,
+    height: int | None = None,
 ) -> go.Figure:
     """pool_forward for sample i and channel c, one frame per output cell A[i,h,w,c].
 
@@ -853,17 +905,20 @@ def pool_forward_figure(
     op = "max" if mode == "max" else "mean"
 
     cv = _Canvas(
-        f"pool_forward ({mode}): sample i={i}, channel c={c}  ·  f={f}, stride={stride}  ·  "
+        f"pool_forward ({mode})  ·  sample i={i}, channel c={c}  ·  f={f}, stride={stride}",
         f"A_prev[i,:,:,c] {n_H_prev}×{n_W_prev} → A[i,:,:,c] {n_H}×{n_W}",
-        height,
     )
     zmax = _sym(a_prev)
-    p_in = cv.panel((0.0, 0.42), (0.0, 0.96), n_H_prev, n_W_prev, f"A_prev[{i},:,:,{c}]")
+    # A_prev | the window's numbers with the box below | A
+    cell = _fit_cell(PLOT_W - BOX_W - 2 * GAP, n_W_prev + n_W)
+    p_in = cv.panel(0, HEAD, n_H_prev, n_W_prev, cell, f"A_prev[{i},:,:,{c}]")
     cv.heatmap(p_in, a_prev, f"A_prev[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}", zmax)
     cv.skipped(p_in, windows.uncovered(n_H_prev, f, stride), windows.uncovered(n_W_prev, f, stride), stride)
-    p_win = cv.panel((0.47, 0.61), (0.60, 0.96), f, f, "a_prev_slice")
+    x_mid = n_W_prev * cell + GAP
+    cw = min(48.0, 200 / f)
+    p_win = cv.panel(x_mid, HEAD, f, f, cw, "a_prev_slice")
     cv.blank(p_win)
-    p_out = cv.panel((0.66, 1.0), (0.44, 0.96), n_H, n_W, f"A[{i},:,:,{c}]  ({op} of each window)")
+    p_out = cv.panel(x_mid + BOX_W + GAP, HEAD, n_H, n_W, cell, f"A[{i},:,:,{c}]  ({op} of each window)")
     cv.heatmap(p_out, A_c, f"A[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}", zmax)
 
     cv.add_moving(cv.outline(p_in, "window"))
@@ -877,7 +932,9 @@ def pool_forward_figure(
     cv.add_moving(cv.fill(p_out, "not computed yet", NOT_YET))
     cv.grid(p_out)
     cv.add_moving(cv.outline(p_out, "cell being written"))
-    box = cv.box(0.47, 0.40)
+    y_box = HEAD + f * cw + 20
+    box = cv.box(x_mid, y_box)
+    cv.reserve(y_box + _box_height(8))
 
     def state(s: trace.PoolStep) -> list[dict]:
         wx, wy = _rect_xy(s.vert_start, s.vert_end, s.horiz_start, s.horiz_end)
@@ -907,7 +964,7 @@ def pool_forward_figure(
             body.append(f"  = {_fmt(total, 3)} / {f * f} = <b>{_fmt(s.value, 3)}</b>")
         return box(body)
 
-    return cv.finish(steps, state, lines, frame_ms, max_frames, step)
+    return cv.finish(steps, state, lines, frame_ms, max_frames, step, height)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -922,7 +979,7 @@ def conv_backward_figure(
     frame_ms: int = FRAME_MS,
     max_frames: int = MAX_FRAMES,
     step: int = 0,
-    height: int = HEIGHT,
+    height: int | None = None,
 ) -> go.Figure:
     """conv_backward for sample i, output channel c: each dZ[i,h,w,c] scattered back, one frame per cell.
 
@@ -953,38 +1010,39 @@ def conv_backward_figure(
     show_text = max(n_Hp, n_Wp) <= TEXT_MAX
 
     cv = _Canvas(
-        f"conv_backward: sample i={i}, filter c={c}  ·  f={f}, stride={stride}, pad={pad}  ·  "
-        f"dZ[i,:,:,c] {n_H}×{n_W} → dA_prev_pad {n_Hp}×{n_Wp}×{n_C_prev}, dW[:,:,:,c], db[c]",
-        height,
+        f"conv_backward  ·  sample i={i}, filter c={c}  ·  f={f}, stride={stride}, pad={pad}",
+        f"dZ[i,:,:,c] {n_H}×{n_W} → dA_prev_pad[i] {n_Hp}×{n_Wp}×{n_C_prev}, dW[:,:,:,c], db[c]",
     )
     if not show_text:
         cv.notes.append("dA_prev_pad is larger than 12×12: no numbers printed; hover a cell for its final value.")
-    top, bottom = (0.40, 0.96), (0.0, 0.25)
-    left_w = 0.26
-    gap = 0.025
-    cw = (1.0 - left_w - gap * n_C_prev) / n_C_prev
-    p_dz = cv.panel((0.0, left_w), top, n_H, n_W, f"dZ[{i},:,:,{c}]")
+    # Top: dZ, then every channel of dA_prev_pad, all with the same cell size.
+    cell = _fit_cell(PLOT_W - n_C_prev * GAP, n_W + n_C_prev * n_Wp)
+    p_dz = cv.panel(0, HEAD, n_H, n_W, cell, f"dZ[{i},:,:,{c}]")
     cv.heatmap(p_dz, dZ_c, f"dZ[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}")
     zmax_da = _sym(final)
-    p_da, p_contrib, p_dw = [], [], []
+    p_da = []
     for k in range(n_C_prev):
-        x0 = left_w + gap + k * (cw + gap)
-        p = cv.panel((x0, x0 + cw), top, n_Hp, n_Wp, f"dA_prev_pad[{i},:,:,{k}]")
+        p = cv.panel(n_W * cell + GAP + k * (n_Wp * cell + GAP), HEAD, n_Hp, n_Wp, cell, f"dA_prev_pad[{i},:,:,{k}]")
         cv.heatmap(p, final[:, :, k], f"final dA_prev_pad[{i}, %{{y}}, %{{x}}, {k}] = %{{z:.4f}}", zmax_da, text=False)
         cv.pad_ring(p, pad, "dA_prev: inside the dashes")
         cv.skipped(p, windows.uncovered(n_H_prev, f, stride, pad), windows.uncovered(n_W_prev, f, stride, pad), stride)
         p_da.append(p)
-        half = (cw - gap) / 2
-        pc = cv.panel((x0, x0 + half), bottom, f, f, f"W[:,:,{k},{c}] × dZ")
+    # Bottom: per channel what this step adds to dA_prev_pad and dW so far; the box on the right.
+    y1 = HEAD + max(n_H, n_Hp) * cell + 24
+    cs, spots = _pairs(0, y1, PLOT_W - BOX_W - GAP, n_C_prev, f)
+    p_contrib, p_dw = [], []
+    for k in range(n_C_prev):
+        pc = cv.panel(*spots[2 * k], f, f, cs, f"W[:,:,{k},{c}] × dZ")
         cv.blank(pc)
         p_contrib.append(pc)
-        pw = cv.panel((x0 + half + gap, x0 + cw), bottom, f, f, f"dW[:,:,{k},{c}] so far")
+        pw = cv.panel(*spots[2 * k + 1], f, f, cs, f"dW[:,:,{k},{c}] so far")
         cv.blank(pw)
         p_dw.append(pw)
 
     cv.add_moving(cv.outline(p_dz, "cell sent back"))
     for p in p_da:
         cv.add_moving(cv.fill(p, "no gradient yet", NOT_YET))
+        cv.grid(p)
         cv.add_moving(cv.fill(p, "still adding up (faded)", PENDING, PENDING_DOTS))
         if show_text:
             cv.add_moving(cv.cell_text(p, "dA_prev_pad so far"))
@@ -992,7 +1050,8 @@ def conv_backward_figure(
     for pc, pw in zip(p_contrib, p_dw, strict=True):
         cv.add_moving(cv.cell_text(pc, "W × dZ"))
         cv.add_moving(cv.cell_text(pw, "dW so far"))
-    box = cv.box(0.0, top[0] - 0.03)
+    box = cv.box(PLOT_W - BOX_W, y1)
+    cv.reserve(y1 + _box_height(10))
 
     def state(s: trace.ConvBackStep) -> list[dict]:
         cx, cy = _rect_xy(s.h, s.h + 1, s.w, s.w + 1)
@@ -1027,7 +1086,7 @@ def conv_backward_figure(
         ]
         return box(body)
 
-    return cv.finish(steps, state, lines, frame_ms, max_frames, step)
+    return cv.finish(steps, state, lines, frame_ms, max_frames, step, height)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1043,7 +1102,7 @@ def pool_backward_figure(
     frame_ms: int = FRAME_MS,
     max_frames: int = MAX_FRAMES,
     step: int = 0,
-    height: int = HEIGHT,
+    height: int | None = None,
 ) -> go.Figure:
     """pool_backward for sample i and channel c: each dA[i,h,w,c] sent back, one frame per cell.
 
@@ -1072,23 +1131,27 @@ def pool_backward_figure(
     zmax_da = _sym(final)
 
     cv = _Canvas(
-        f"pool_backward ({mode}): sample i={i}, channel c={c}  ·  f={f}, stride={stride}  ·  "
+        f"pool_backward ({mode})  ·  sample i={i}, channel c={c}  ·  f={f}, stride={stride}",
         f"dA[i,:,:,c] {n_H}×{n_W} → dA_prev[i,:,:,c] {n_H_prev}×{n_W_prev}",
-        height,
     )
     if not show_text:
         cv.notes.append("dA_prev is larger than 12×12: no numbers printed; hover a cell for its final value.")
-    top = (0.40, 0.96)
-    p_dA = cv.panel((0.0, 0.2), top, n_H, n_W, f"dA[{i},:,:,{c}]")
+    # Top: dA | A_prev (where the window reads the maximum) | dA_prev. Bottom: what is added, the box.
+    cell = min(44.0, _fit_cell(PLOT_W - 2 * GAP, n_W + 2 * n_W_prev))
+    skipped = (windows.uncovered(n_H_prev, f, stride), windows.uncovered(n_W_prev, f, stride))
+    p_dA = cv.panel(0, HEAD, n_H, n_W, cell, f"dA[{i},:,:,{c}]")
     cv.heatmap(p_dA, dA[i, :, :, c], f"dA[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}")
-    p_A = cv.panel((0.25, 0.58), top, n_H_prev, n_W_prev, f"A_prev[{i},:,:,{c}] (forward input)")
+    x_A = n_W * cell + GAP
+    p_A = cv.panel(x_A, HEAD, n_H_prev, n_W_prev, cell, f"A_prev[{i},:,:,{c}] (forward input)")
     cv.heatmap(p_A, A_prev[i, :, :, c], f"A_prev[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}")
-    p_da = cv.panel((0.64, 1.0), top, n_H_prev, n_W_prev, f"dA_prev[{i},:,:,{c}]")
+    p_da = cv.panel(x_A + n_W_prev * cell + GAP, HEAD, n_H_prev, n_W_prev, cell, f"dA_prev[{i},:,:,{c}]")
     cv.heatmap(p_da, final, f"final dA_prev[{i}, %{{y}}, %{{x}}, {c}] = %{{z:.4f}}", zmax_da, text=False)
     for p in (p_A, p_da):
-        cv.skipped(p, windows.uncovered(n_H_prev, f, stride), windows.uncovered(n_W_prev, f, stride), stride)
+        cv.skipped(p, *skipped, stride)
+    y1 = HEAD + max(n_H, n_H_prev) * cell + 24
     added = f"mask × dA[{i},h,w,{c}]" if mode == "max" else f"distribute_value(dA[{i},h,w,{c}])"
-    p_add = cv.panel((0.25, 0.40), (0.0, 0.30), f, f, added)
+    cs = min(48.0, 200 / f)
+    p_add = cv.panel(x_A, y1 + HEAD, f, f, cs, added)
     cv.blank(p_add)
 
     cv.add_moving(cv.outline(p_dA, "cell sent back"))
@@ -1097,12 +1160,15 @@ def pool_backward_figure(
         for tr in _max_marks(cv, p_A):
             cv.add_moving(tr)
     cv.add_moving(cv.fill(p_da, "no gradient yet", NOT_YET))
+    cv.grid(p_da)
     cv.add_moving(cv.fill(p_da, "still adding up (faded)", PENDING, PENDING_DOTS))
     if show_text:
         cv.add_moving(cv.cell_text(p_da, "dA_prev so far"))
     cv.add_moving(cv.outline(p_da, "window"))
     cv.add_moving(cv.cell_text(p_add, "added"))
-    box = cv.box(0.44, top[0] - 0.03)
+    x_box = x_A + max(f * cs, 180) + GAP
+    box = cv.box(x_box, y1)
+    cv.reserve(max(y1 + HEAD + f * cs, y1 + _box_height(9)))
 
     def state(s: trace.PoolBackStep) -> list[dict]:
         cx, cy = _rect_xy(s.h, s.h + 1, s.w, s.w + 1)
@@ -1144,4 +1210,4 @@ def pool_backward_figure(
             ]
         return box(body)
 
-    return cv.finish(steps, state, lines, frame_ms, max_frames, step)
+    return cv.finish(steps, state, lines, frame_ms, max_frames, step, height)

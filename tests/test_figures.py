@@ -293,7 +293,7 @@ def test_conv_backward_running_totals_printed_are_the_traces():
         np.testing.assert_array_equal(_raster(_rects(upd["x"], upd["y"]), shape), ~reached)
         for k, j in enumerate(texts):
             expected = [
-                F._fmt(v) if r else "" for v, r in zip(s.dA_prev_pad[:, :, k].ravel(), reached.ravel(), strict=True)
+                F._fmt(v) if r else " " for v, r in zip(s.dA_prev_pad[:, :, k].ravel(), reached.ravel(), strict=True)
             ]
             assert _frame_update(fr, j)["text"] == expected
         assert f"db[3] += {F._fmt(s.dz, 3)}" in fr["layout"]["annotations"][0]["text"]
