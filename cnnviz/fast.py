@@ -7,7 +7,8 @@ here loops over output positions in Python:
 - convolution is im2col + one matrix product, done in blocks of output rows so that the column
   matrix never exceeds `_BLOCK_BYTES` (a 2048x2048 image through 11x11 filters would otherwise
   need a 12 GB column matrix); the backward pass adds the column gradients back with one strided
-  add per window offset (di, dj) (col2im);
+  add per window offset (di, dj) (col2im), into a channel-first buffer where each add runs along
+  image rows;
 - pooling is separable: a max (or sum) over the f window rows, then over the f window columns,
   each one slice of the whole batch, in blocks of output rows; max-pool backward finds each
   window's first maximum the same way and scatters dA with one np.bincount.
