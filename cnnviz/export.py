@@ -214,7 +214,7 @@ def _header(what: str, n: int, idx: Sequence[int]) -> str:
         k = idx[1] - idx[0] if len(idx) > 1 else n
         suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
         return f"{what}  (every {k}{suffix} of {n} steps, and the last)"
-    return f"{what}  ({n} steps)"
+    return f"{what}  ({n} step{'s' if n != 1 else ''})"
 
 
 def _render(steps: Sequence, what: str, grids_for, caption_for, max_frames: int, frame_ms: int) -> bytes:

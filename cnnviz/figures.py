@@ -545,7 +545,7 @@ class _Canvas:
             frames.append(
                 dict(name=steps[k].label, data=data, traces=list(self.moving), layout={"annotations": [box(steps[k])]})
             )
-        active = max(j for j, k in enumerate(idx) if k <= k0)
+        active = max((j for j, k in enumerate(idx) if k <= k0), default=0)
         self.layout["sliders"] = [_slider([steps[k].label for k in idx], active, self.plot_h)]
         self.layout["updatemenus"] = _play_menus(frame_ms, self.plot_h)
         return _figure(self.data, self.layout, frames)

@@ -376,3 +376,54 @@ def test_zero_pad_figure_shows_the_padded_array_and_its_ring():
 def test_bad_arguments_raise_value_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@st.composite
+def _any_layer(draw):
+    """Random valid settings within the app's control ranges (kept small), for every builder."""
+    kind = draw(st.sampled_from(["conv_forward", "conv_backward", "pool_forward", "pool_backward"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n_H, n_W, C = draw(st.integers(1, 7)), draw(st.integers(1, 7)), draw(st.integers(1, 3))
+    A_prev = rng.integers(-2, 3, (2, n_H, n_W, C)).astype(float)
+    stride = draw(st.integers(1, 3))
+    cap = draw(st.integers(1, 30))
+    if kind.startswith("conv"):
+        pad = draw(st.integers(0, 2))
+        f = draw(st.integers(1, min(n_H, n_W) + 2 * pad))
+        W, b = rng.standard_normal((f, f, C, 2)), rng.standard_normal((1, 1, 1, 2))
+        hp = {"stride": stride, "pad": pad}
+        if kind == "conv_forward":
+            return (
+                F.conv_forward_figure(A_prev, W, b, hp, i=1, c=1, max_frames=cap),
+                T.trace_conv_forward(A_prev, W, b, hp, i=1, c=1),
+                cap,
+            )
+        Z, cache = L.conv_forward(A_prev, W, b, hp)
+        dZ = rng.standard_normal(Z.shape)
+        return F.conv_backward_figure(dZ, cache, max_frames=cap), T.trace_conv_backward(dZ, cache), cap
+    f = draw(st.integers(1, min(n_H, n_W)))
+    mode = draw(st.sampled_from(["max", "average"]))
+    hp = {"f": f, "stride": stride}
+    if kind == "pool_forward":
+        return (
+            F.pool_forward_figure(A_prev, hp, mode, c=C - 1, max_frames=cap),
+            T.trace_pool_forward(A_prev, hp, mode, c=C - 1),
+            cap,
+        )
+    A, cache = L.pool_forward(A_prev, hp, mode)
+    dA = rng.standard_normal(A.shape)
+    return F.pool_backward_figure(dA, cache, mode, max_frames=cap), T.trace_pool_backward(dA, cache, mode), cap
+
+
+@settings(max_examples=40, deadline=None)
+@given(_any_layer())
+def test_every_builder_walks_the_trace_on_random_settings(case):
+    fig, steps, cap = case
+    d = fig.to_dict()
+    idx = F.frame_indices(len(steps), cap)
+    assert [fr["name"] for fr in d["frames"]] == [steps[k].label for k in idx]
+    for fr, k in zip(d["frames"], idx, strict=True):
+        s = steps[k]
+        assert _window_of(d, fr) == (s.vert_start, s.vert_end, s.horiz_start, s.horiz_end)
+        assert all(tr["type"] == "scatter" for tr in fr["data"])
+        assert f"step {k + 1} of {len(steps)}" in fr["layout"]["annotations"][0]["text"]
