@@ -36,6 +36,8 @@ GAP = 34  # pixels between panels (room for the row indices)
 MAX_CELL, MIN_CELL = 56, 6
 BOX_FONT = 14
 BOX_W = 390  # pixels for the annotation box (about 44 monospace characters)
+SMALL_W = 84  # pixels a small panel's title needs (two short lines at 13 px)
+HEAD_SMALL = 60  # pixels above a small panel's cells (a two-line title)
 
 # ColorBrewer RdBu, reversed: negative blue, zero white, positive red.
 SIGNED = [
@@ -232,7 +234,9 @@ class _Canvas:
             dragmode=False,
         )
 
-    def panel(self, x0: float, y0: float, n_rows: int, n_cols: int, cell: float, title: str) -> _Panel:
+    def panel(
+        self, x0: float, y0: float, n_rows: int, n_cols: int, cell: float, title: str, title_size: int = 15
+    ) -> _Panel:
         """A heatmap-style axis pair whose cells start at pixel (x0, y0): fixed ranges, row 0 on top,
         square cells, the title and column indices in the HEAD pixels above."""
         self.n_axes += 1
@@ -262,7 +266,7 @@ class _Canvas:
             range=[-0.5, n_cols - 0.5],
             side="top",
             tickvals=tickvals(n_cols),
-            title=dict(text=title, font=dict(size=15, color="#111"), standoff=4),
+            title=dict(text=title, font=dict(size=title_size, color="#111"), standoff=4),
         )
         self.layout[f"yaxis{sfx}"] = dict(
             common,
@@ -633,22 +637,23 @@ def _box_height(n_lines: int) -> float:
 
 
 def _pairs(x0: float, y0: float, width: float, n_pairs: int, f: int) -> tuple[float, list[tuple[float, float]]]:
-    """Place n_pairs pairs of f x f panels side by side in width pixels, wrapping to a second row if
-    the cells would be smaller than 24 px. Returns (cell, [(x, y) of each panel's cells])."""
-    rows = 1
-    cell = min(48.0, (width - (2 * n_pairs - 1) * GAP) / (2 * n_pairs * f))
-    if cell < 24 and n_pairs > 1:
-        rows = 2
-        per_row = math.ceil(n_pairs / 2)
-        cell = min(48.0, (width - (2 * per_row - 1) * GAP) / (2 * per_row * f))
+    """Place n_pairs pairs of f x f panels in width pixels, in as few rows as keep each panel at least
+    SMALL_W wide (room for its title) with cells of 24 px or more. Returns (cell, [(x, y) of each panel])."""
+    for rows in range(1, n_pairs + 1):
+        per_row = math.ceil(n_pairs / rows)
+        slot = (width - (2 * per_row - 1) * GAP) / (2 * per_row)  # pixels per panel
+        cell = min(48.0, slot / f)
+        if slot >= SMALL_W and cell >= 24:
+            break
     cell = max(MIN_CELL, cell)
-    per_row = math.ceil(n_pairs / rows)
+    slot = max(slot, f * cell)
     spots = []
     for k in range(n_pairs):
         row, col = divmod(k, per_row)
-        x = x0 + col * 2 * (f * cell + GAP)
-        y = y0 + HEAD + row * (f * cell + HEAD + 10)
-        spots += [(x, y), (x + f * cell + GAP, y)]
+        x = x0 + col * 2 * (slot + GAP)
+        y = y0 + HEAD_SMALL + row * (f * cell + HEAD_SMALL + 10)
+        inset = (slot - f * cell) / 2  # centre each panel in its slot, under its title
+        spots += [(x + inset, y), (x + slot + GAP + inset, y)]
     return cell, spots
 
 
@@ -790,9 +795,9 @@ def conv_forward_figure(
     cs, spots = _pairs(0, y1, PLOT_W - BOX_W - GAP, n_C_prev, f)
     p_prod = []
     for k in range(n_C_prev):
-        pw = cv.panel(*spots[2 * k], f, f, cs, f"W[:,:,{k},{c}]")
+        pw = cv.panel(*spots[2 * k], f, f, cs, f"filter<br>W[:,:,{k},{c}]", 13)
         cv.heatmap(pw, W[:, :, k, c], f"W[%{{y}}, %{{x}}, {k}, {c}] = %{{z:.4f}}", zmax_W, text=True)
-        pp = cv.panel(*spots[2 * k + 1], f, f, cs, f"window × W[:,:,{k},{c}]")
+        pp = cv.panel(*spots[2 * k + 1], f, f, cs, f"window × filter<br>(channel {k})", 13)
         cv.blank(pp)
         p_prod.append(pp)
 
@@ -1032,10 +1037,10 @@ def conv_backward_figure(
     cs, spots = _pairs(0, y1, PLOT_W - BOX_W - GAP, n_C_prev, f)
     p_contrib, p_dw = [], []
     for k in range(n_C_prev):
-        pc = cv.panel(*spots[2 * k], f, f, cs, f"W[:,:,{k},{c}] × dZ")
+        pc = cv.panel(*spots[2 * k], f, f, cs, f"W[:,:,{k},{c}]<br>× dZ", 13)
         cv.blank(pc)
         p_contrib.append(pc)
-        pw = cv.panel(*spots[2 * k + 1], f, f, cs, f"dW[:,:,{k},{c}] so far")
+        pw = cv.panel(*spots[2 * k + 1], f, f, cs, f"dW[:,:,{k},{c}]<br>so far", 13)
         cv.blank(pw)
         p_dw.append(pw)
 
