@@ -146,7 +146,7 @@ def _grid_image(g: _Grid, cell: int) -> Image.Image:
     p = g.ring
     for r in range(n_rows):
         for q in range(n_cols):
-            box = (q * cell, r * cell, (q + 1) * cell - 1, (r + 1) * cell - 1)
+            box = (q * cell, r * cell, (q + 1) * cell - 2, (r + 1) * cell - 2)  # 1 px white between cells
             hidden = g.hidden is not None and g.hidden[r, q]
             v = float(g.values[r, q])
             draw.rectangle(box, fill=NOT_YET if hidden else _color(v, g.vmax))
