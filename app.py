@@ -1,7 +1,28 @@
-"""cnnviz entrypoint (placeholder until the app lands)."""
+"""cnnviz: the router. Shared sidebar, URL sync, then the chosen lesson from lessons/.
+
+The lessons live in lessons/, not pages/: Streamlit 1.67 runs a folder named pages/ beside the
+entrypoint as a legacy multipage app (page files alone, no shared sidebar) until st.navigation has
+run once in the process, so a shared link opened first after a restart lost its sidebar."""
 
 import streamlit as st
 
-st.set_page_config(page_title="cnnviz", layout="wide")
-st.title("cnnviz")
-st.write("Convolution and pooling, one window at a time.")
+from cnnviz.ui import sidebar
+
+st.set_page_config(page_title="cnnviz — convolution step by step", page_icon="🔲", layout="wide")
+
+LESSONS = [
+    st.Page("lessons/home.py", title="Start here", icon="🏠", default=True),
+    st.Page("lessons/zero_padding.py", title="1. Zero padding", url_path="zero_padding"),
+    st.Page("lessons/convolution.py", title="2. Convolution", url_path="convolution"),
+    st.Page("lessons/pooling.py", title="3. Pooling", url_path="pooling"),
+    st.Page("lessons/conv_backward.py", title="4. Convolution backward", url_path="conv_backward"),
+    st.Page("lessons/pool_backward.py", title="5. Pooling backward", url_path="pool_backward"),
+    st.Page("lessons/feature_maps.py", title="6. Feature maps", url_path="feature_maps"),
+]
+
+page = st.navigation(LESSONS)
+settings = sidebar.render()
+st.session_state["settings"] = settings
+sidebar.show_query_warnings(settings)
+sidebar.share_link(settings)
+page.run()

@@ -482,34 +482,20 @@ def test_gray_with_alpha_and_1_bit_and_float_tiff():
 
 # --- Through the app: the sidebar's file_uploader on the Feature maps page --------------------
 
-PAGE = "pages/feature_maps.py"
+PAGE = "lessons/feature_maps.py"
 
 
 @pytest.fixture(scope="module")
 def upload_page():
-    """The app on the Feature maps page with Input = upload (one AppTest for every case: faster).
-
-    Streamlit 1.67's AppTest sees the pages/ folder and, after switch_page, runs the page file alone
-    (the old multipage mode) instead of app.py's st.navigation, so the sidebar with the uploader is
-    missing. Forcing PagesManager.uses_pages_directory = False gives the real app's behaviour.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
+    """The app on the Feature maps page with Input = upload (one AppTest for every case: faster)."""
     from streamlit.testing.v1 import AppTest
 
-    original_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(PagesManager, "__init__", init)
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.run()
-        at.switch_page(PAGE).run()
-        at.radio(key="source").set_value("upload").run()
-        assert not at.exception, [e.value for e in at.exception]
-        yield at
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    at.radio(key="source").set_value("upload").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def upload(at, name: str, data: bytes):
@@ -518,12 +504,7 @@ def upload(at, name: str, data: bytes):
     return at
 
 
-EMPTY_XFAIL = pytest.mark.xfail(
-    strict=True, reason="the page treats an empty upload (b'') as no upload (`if data:` in cnnviz/ui/lesson.py)"
-)
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=EMPTY_XFAIL) if c == "empty" else c for c in F.UPLOAD_CASES])
+@pytest.mark.parametrize("case", list(F.UPLOAD_CASES))
 def test_every_upload_case_through_the_page(upload_page, case):
     name, make, words = F.UPLOAD_CASES[case]
     at = upload(upload_page, name, make())

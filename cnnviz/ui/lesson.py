@@ -1,0 +1,155 @@
+"""What every lesson page does the same way: get its tensors, guard errors, draw, pick a step.
+
+Heavy pure work is wrapped in st.cache_data here (bounded), never inside the math modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnnviz import images, inputs, params, windows
+
+CACHE = {"max_entries": 24, "show_spinner": False}
+
+
+def settings() -> dict[str, Any]:
+    """The sidebar's settings for this run (app.py stores them before running the page)."""
+    return st.session_state.get("settings", dict(params.DEFAULTS))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def load_upload(data: bytes) -> images.LoadedImage:
+    return images.load_image(data)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def sample(name: str) -> np.ndarray:
+    return images.sample_image(name)
+
+
+def source_image(s: dict[str, Any]) -> tuple[np.ndarray, str]:
+    """The full-resolution image for the sample/upload sources, and a caption.
+
+    Falls back to the chosen sample (and says so) when "upload" is chosen but nothing was uploaded.
+    Raises images.ImageError for an unusable upload.
+    """
+    if s["source"] == "upload":
+        data = st.session_state.get("upload_bytes")
+        if data is not None:  # b"" is an upload too: load_image says the file is empty
+            loaded = load_upload(data)
+            for note in loaded.notes:
+                st.info(note)
+            return loaded.array, "your upload"
+        st.info("No image uploaded yet: choose one in the sidebar (Input). Showing the sample image meanwhile.")
+    return sample(s["sample"]), f"sample image '{s['sample']}'"
+
+
+@st.cache_data(**CACHE)
+def _resized(image: np.ndarray, n_H_prev: int, n_W_prev: int) -> np.ndarray:
+    return inputs.image_tensor(image, n_H_prev, n_W_prev)
+
+
+def lesson_input(s: dict[str, Any]) -> np.ndarray:
+    """A_prev (m, n_H_prev, n_W_prev, n_C_prev) for the lessons: random, or the image made small."""
+    if s["source"] == "random":
+        return inputs.random_tensor(s["seed"], s["m"], s["n_H_prev"], s["n_W_prev"], s["n_C_prev"], s["values"])
+    try:
+        image, caption = source_image(s)
+    except images.ImageError as err:
+        fail(err)
+    A_prev = _resized(image, s["n_H_prev"], s["n_W_prev"])
+    st.caption(f"A_prev is the {caption}, averaged down to {s['n_H_prev']}x{s['n_W_prev']} pixels (m = 1).")
+    return A_prev
+
+
+def conv_weights(s: dict[str, Any], n_C_prev: int) -> tuple[np.ndarray, np.ndarray]:
+    return inputs.conv_params(
+        s["seed"], s["f"], n_C_prev, s["n_C"], s["values"] if s["source"] == "random" else "normal"
+    )
+
+
+def fail(err: Exception) -> None:
+    """Show a person-readable error in place of the lesson and stop this run (never a traceback)."""
+    st.error(str(err), icon="🚫")
+    st.stop()
+
+
+def guard(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call fn; a ValueError (bad hyperparameters, bad image) becomes st.error and stops the page."""
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as err:
+        fail(err)
+
+
+def pick(s: dict[str, Any], key: str, n: int, what: str) -> int:
+    """s[key] limited to 0..n-1, with a note when the sidebar asked for one that does not exist."""
+    value = int(s[key])
+    if value >= n:
+        st.caption(f"{key} = {value} does not exist here ({what} has {n}); showing {key} = {n - 1}.")
+        return n - 1
+    return value
+
+
+def size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None) -> str:
+    """Markdown for n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers."""
+    n = windows.output_size(n_prev, f, stride, pad or 0)
+    if pad is None:
+        return f"`{out} = floor(({n_prev_name} - f) / stride) + 1 = floor(({n_prev} - {f}) / {stride}) + 1 = {n}`"
+    return (
+        f"`{out} = floor(({n_prev_name} + 2*pad - f) / stride) + 1 "
+        f"= floor(({n_prev} + 2*{pad} - {f}) / {stride}) + 1 = {n}`"
+    )
+
+
+def stride_note(n_prev: int, f: int, stride: int, pad: int) -> None:
+    """Say which rows/columns a non-dividing stride never reads."""
+    skipped = windows.uncovered(n_prev, f, stride, pad)
+    if skipped:
+        st.caption(
+            f"(n + 2*pad - f) = {n_prev + 2 * pad - f} is not a multiple of stride = {stride}: "
+            f"padded rows/columns {skipped} are never read by any window (shaded in the figure)."
+        )
+
+
+def step_slider(labels: list[str]) -> int:
+    """The step to inspect (its numbers and code below; the figure opens on it). Key "step"."""
+    n = len(labels)
+    if n <= 1:
+        return 0
+    st.session_state["step"] = min(int(st.session_state.get("step", 0)), n - 1)
+    return st.select_slider(
+        "Step to inspect",
+        options=list(range(n)),
+        key="step",
+        format_func=lambda k: f"{k + 1}/{n}: {labels[k]}",
+        help="Play/Pause and the slider inside the figure animate in your browser; "
+        "this one shows the chosen step's numbers and code below.",
+    )
+
+
+def show(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config={"displaylogo": False, "scrollZoom": False})
+
+
+def gif_button(label: str, file_name: str, make: Callable[[], bytes], key: str) -> None:
+    """A download button that renders the GIF only when clicked."""
+    st.download_button(label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon="🎞️")
+
+
+def grad_table(errors: dict[str, float], note: str = "") -> None:
+    """The numerical gradient check's relative errors, with a verdict per array."""
+    rows = [
+        {"gradient": name, "relative error": f"{err:.2e}", "verdict": "✅ agrees" if err < 1e-7 else "❌ differs"}
+        for name, err in errors.items()
+    ]
+    st.dataframe(rows, hide_index=True, width="content")
+    st.caption(
+        "Centred finite differences (h = 1e-5) of sum(output * upstream gradient) against the analytic "
+        "backward pass; below 1e-7 they agree. " + note
+    )

@@ -1,0 +1,30 @@
+"""Home: what cnnviz is and where to start."""
+
+import streamlit as st
+
+st.title("cnnviz — convolution and pooling, one window at a time")
+st.markdown(
+    """
+You have written `zero_pad`, `conv_forward` and `pool_backward` in the course notebook. Here you can
+**watch** them run: every loop iteration of the course's code is a frame, with the window, the numbers it
+reads, what it computes and where the result lands — forward and backward.
+
+**Start with lesson 1** in the menu on the left, then go down the list. The sidebar's settings
+(input, `f`, `stride`, `pad`, pooling, which example `i` and channel `c`) are shared by every lesson
+and kept when you switch; the link under *Share this view* reopens exactly what you see.
+"""
+)
+cols = st.columns(3)
+cols[0].markdown(
+    "**Forward**\n\n1. Zero padding — the ring of zeros\n\n2. Convolution — window × filter, summed, + b\n\n"
+    "3. Pooling — max or average, ties marked"
+)
+cols[1].markdown(
+    "**Backward**\n\n4. Convolution backward — dZ scattered into dA_prev, dW, db\n\n"
+    "5. Pooling backward — masks and distributed values"
+)
+cols[2].markdown("**Your pictures**\n\n6. Feature maps — a photo through edge and blur filters, ReLU, pooling")
+st.caption(
+    "In each figure: ▶ Play / ❚❚ Pause and the step slider run in your browser; the speed buttons change the pace. "
+    "Numbers use the course's NHWC layout: A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C)."
+)

@@ -1,0 +1,62 @@
+"""Lesson 5: pool_backward with create_mask_from_window and distribute_value."""
+
+import numpy as np
+import streamlit as st
+
+from cnnviz import inputs, narration, params
+from cnnviz.ui import cached, lesson
+
+s = lesson.settings()
+st.title("5. Pooling backward")
+st.markdown(
+    "Pooling has no weights, so only `dA_prev` is computed. **Max**: each `dA[i, h, w, c]` goes entirely to "
+    "the input that was the maximum (`create_mask_from_window`; with ties, only the first in row-major order, "
+    "as PyTorch does). **Average**: it is split evenly over the `f x f` window (`distribute_value`)."
+)
+
+A_prev = lesson.lesson_input(s)
+(m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+f, stride, mode = s["pool_f"], s["pool_stride"], s["mode"]
+hparameters = {"f": f, "stride": stride}
+A, cache = lesson.guard(cached.pool_forward, A_prev, hparameters, mode)
+(m, n_H, n_W, n_C) = A.shape
+dA = inputs.upstream_gradient(s["seed"], A.shape, s["grad"])
+dA_prev = cached.pool_backward(dA, cache, mode)
+i = lesson.pick(s, "i", m, "the batch")
+c = lesson.pick(s, "c", n_C, "A_prev (n_C_prev channels)")
+
+st.markdown(
+    f"`dA {dA.shape}` ({s['grad']}) → `dA_prev {dA_prev.shape}` (mode = {mode}); "
+    f"this animation follows example i = {i}, channel c = {c}."
+)
+
+steps = cached.trace_pool_backward(dA, cache, mode, i, c)
+k = lesson.step_slider([step.label for step in steps])
+fig = cached.pool_backward_figure(dA, cache, mode, i, c, frame_ms=params.frame_ms(s["speed"]), step=k)
+lesson.show(fig, "pool_back_fig")
+
+step = steps[k]
+left, right = st.columns([2, 3])
+with left:
+    what = "mask * dA (one cell gets it all)" if mode == "max" else f"dA / {f * f} on every cell"
+    st.markdown(
+        f"**Step {k + 1} of {len(steps)}**: `dA[{i}, {step.h}, {step.w}, {c}] = {step.da:.4f}` placed as {what} "
+        f"into rows `{step.vert_start}:{step.vert_end}`, columns `{step.horiz_start}:{step.horiz_end}`."
+    )
+    st.markdown("**Numerical gradient check**")
+    errors = cached.check_pool_backward(A_prev, hparameters, mode, dA)
+    ties = mode == "max" and any(len(np.unique(A_prev[..., k_])) < A_prev[..., k_].size for k_ in range(n_C))
+    note = (
+        "This input has repeated values: at a tie max pooling has no derivative, so a mismatch there is expected."
+        if ties
+        else ""
+    )
+    lesson.grad_table(errors, note)
+    lesson.gif_button(
+        "Download this animation (GIF)",
+        f"pool_backward_{mode}_f{f}_s{stride}.gif",
+        lambda: cached.pool_backward_gif(dA, cache, mode, i, c),
+        key="pool_back_gif",
+    )
+with right:
+    st.code(narration.pool_backward_code(step, i, stride, f, n_H, n_W, n_C, mode), language="python")

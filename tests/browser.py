@@ -1,0 +1,139 @@
+"""A real Chromium against `streamlit run app.py` on a free loopback port (shared by tests and bench)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def missing() -> str | None:
+    """Why a browser test cannot run here, or None."""
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} not found (apt-get install -y chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server() -> Iterator[str]:
+    """Serve app.py on 127.0.0.1:<free port>; yield its URL; stop it by its process id."""
+    port = free_port()
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    cmd = [streamlit, "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.address", "127.0.0.1"]
+    cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A headless Debian Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def slider_input(page, label: str):
+    """The range input of the Streamlit slider labelled `label` (1.67 renders react-aria sliders)."""
+    return page.locator(f'input[type="range"][aria-label="{label}"]')
+
+
+def watch_errors(page) -> list[str]:
+    """Collect console errors, page errors and failed responses, less Streamlit's own path probes.
+
+    On a page URL like /convolution the frontend first asks /convolution/_stcore/health and
+    host-config (404), then the root: those two misses are Streamlit's, not ours.
+    """
+    errors: list[str] = []
+    probes = ("/_stcore/health", "/_stcore/host-config")
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith(probes) else None,
+    )
+    return errors
+
+
+def wait_for_chart(page, timeout_ms: int = 30000) -> None:
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout_ms)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+
+
+STATE_JS = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    if (!gd || !gd._fullLayout) return null;
+    const L = gd._fullLayout;
+    return JSON.stringify([(L.shapes || []).map(s => [s.x0, s.y0, s.x1, s.y1]),
+                           (L.annotations || []).map(a => a.text),
+                           gd.data.map(t => t.type + (t.x ? t.x.length : 0) + (t.z ? t.z.length : 0))]);
+}"""
+
+
+def chart_state(page) -> str:
+    """What the first chart currently draws: shapes, annotation texts, trace types and sizes."""
+    return page.evaluate(STATE_JS)
+
+
+def wait_for_change(page, before: str, timeout_ms: int = 15000) -> None:
+    """Wait until the first chart draws something other than `before`."""
+    page.wait_for_function(
+        f"(before) => {{ const now = ({STATE_JS})(); return now !== null && now !== before; }}",
+        arg=before,
+        timeout=timeout_ms,
+    )

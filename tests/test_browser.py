@@ -1,0 +1,71 @@
+"""What only a browser shows: pages render with a chart, Play animates, a slider redraws the figure."""
+
+import os
+
+import browser
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["", "zero_padding", "convolution", "pooling", "conv_backward", "pool_backward", "feature_maps"]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    why = browser.missing()
+    if why:
+        if os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CNNVIZ_REQUIRE_BROWSER=1 but {why}")
+        pytest.skip(why)
+    with browser.streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chrome(app_url):
+    with browser.chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(chrome):
+    page = chrome.new_page(viewport={"width": 1600, "height": 1000})
+    page.errors = browser.watch_errors(page)
+    yield page
+    page.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_without_errors(page, app_url, path):
+    page.goto(f"{app_url}/{path}")
+    if path:
+        browser.wait_for_chart(page)
+        assert page.locator(".js-plotly-plot").count() >= 1
+    else:
+        page.get_by_text("one window at a time").first.wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.errors == []
+
+
+def test_play_animates_in_the_browser(page, app_url):
+    page.goto(f"{app_url}/convolution")
+    browser.wait_for_chart(page)
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullLayout.sliders.length > 0")
+    before = browser.chart_state(page)
+    page.locator(".updatemenu-button", has_text="Play").first.click()
+    browser.wait_for_change(page, before, timeout_ms=20000)
+    assert browser.chart_state(page) != before
+    assert page.errors == []
+
+
+def test_slider_change_redraws_the_chart(page, app_url):
+    page.goto(f"{app_url}/convolution")
+    browser.wait_for_chart(page)
+    before = browser.chart_state(page)
+    thumb = browser.slider_input(page, "f (filter size)")
+    thumb.focus()
+    thumb.press("ArrowRight")
+    browser.wait_for_change(page, before)
+    assert thumb.input_value() == "4"
+    assert browser.chart_state(page) != before
+    assert page.errors == []
