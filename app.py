@@ -4,14 +4,19 @@ The lessons live in lessons/, not pages/: Streamlit 1.67 runs a folder named pag
 entrypoint as a legacy multipage app (page files alone, no shared sidebar) until st.navigation has
 run once in the process, so a shared link opened first after a restart lost its sidebar."""
 
+import numpy as np
 import streamlit as st
+from PIL import Image
 
 from cnnviz.ui import sidebar
 
-st.set_page_config(page_title="cnnviz — convolution step by step", page_icon="🔲", layout="wide")
+# A 4x4 grid with one window highlighted, drawn here: an icon name or emoji would be fetched from a font CDN.
+ICON = np.kron(np.indices((4, 4)).sum(axis=0) % 2 * 60 + 170, np.ones((8, 8))).astype(np.uint8)[:, :, None].repeat(3, 2)
+ICON[:16, :16] = (230, 40, 60)
+st.set_page_config(page_title="cnnviz — convolution step by step", page_icon=Image.fromarray(ICON), layout="wide")
 
 LESSONS = [
-    st.Page("lessons/home.py", title="Start here", icon="🏠", default=True),
+    st.Page("lessons/home.py", title="Start here", icon=":material/home:", default=True),
     st.Page("lessons/zero_padding.py", title="1. Zero padding", url_path="zero_padding"),
     st.Page("lessons/convolution.py", title="2. Convolution", url_path="convolution"),
     st.Page("lessons/pooling.py", title="3. Pooling", url_path="pooling"),

@@ -23,10 +23,10 @@ i = lesson.pick(s, "i", m, "the batch")
 c = lesson.pick(s, "c", n_C, "W (n_C filters)")
 f, stride, pad = s["f"], s["stride"], s["pad"]
 
-st.markdown(
-    f"{lesson.size_formula('n_H', 'n_H_prev', n_H_prev, f, stride, pad)}, "
-    f"{lesson.size_formula('n_W', 'n_W_prev', n_W_prev, f, stride, pad)}  \n"
-    f"`A_prev {A_prev.shape}` * `W {W.shape}` + `b {b.shape}` → `Z {Z.shape}`"
+lesson.arithmetic(
+    lesson.size_formula("n_H", "n_H_prev", n_H_prev, f, stride, pad),
+    lesson.size_formula("n_W", "n_W_prev", n_W_prev, f, stride, pad),
+    f"A_prev {A_prev.shape}  conv  W {W.shape} + b {b.shape}  ->  Z {Z.shape}",
 )
 lesson.stride_note(n_H_prev, f, stride, pad)
 
@@ -36,21 +36,18 @@ fig = cached.conv_forward_figure(A_prev, W, b, hparameters, i, c, frame_ms=param
 lesson.show(fig, "conv_fig")
 
 step = steps[k]
-left, right = st.columns([2, 3])
-with left:
-    st.markdown(
-        f"**Step {k + 1} of {len(steps)}**: window rows `{step.vert_start}:{step.vert_end}`, "
-        f"columns `{step.horiz_start}:{step.horiz_end}`"
-    )
-    st.markdown(
-        f"sum(window × filter) = **{step.s:.4f}**  \n"
-        f"{step.s:.4f} + b = {step.s:.4f} + {step.b:.4f} = **{step.z:.4f}** = `Z[{i}, {step.h}, {step.w}, {c}]`"
-    )
-    lesson.gif_button(
-        "Download this animation (GIF)",
-        f"conv_forward_f{f}_s{stride}_p{pad}.gif",
-        lambda: cached.conv_forward_gif(A_prev, W, b, hparameters, i, c),
-        key="conv_gif",
-    )
-with right:
-    st.code(narration.conv_forward_code(step, i, stride, f, n_H, n_W, n_C), language="python")
+st.markdown(
+    f"**Step {k + 1} of {len(steps)}**: window rows `{step.vert_start}:{step.vert_end}`, "
+    f"columns `{step.horiz_start}:{step.horiz_end}`"
+)
+st.markdown(
+    f"sum(window × filter) = **{step.s:.4f}**  \n"
+    f"{step.s:.4f} + b = {step.s:.4f} + {step.b:.4f} = **{step.z:.4f}** = `Z[{i}, {step.h}, {step.w}, {c}]`"
+)
+st.code(narration.conv_forward_code(step, i, stride, f, n_H, n_W, n_C), language="python")
+lesson.gif_button(
+    "Download this animation (GIF)",
+    f"conv_forward_f{f}_s{stride}_p{pad}.gif",
+    lambda: cached.conv_forward_gif(A_prev, W, b, hparameters, i, c),
+    key="conv_gif",
+)

@@ -1,20 +1,181 @@
-"""Lesson 6: an image through filters, ReLU and pooling (placeholder: shows the chosen input)."""
+"""Lesson 6: a picture through preset or custom kernels, conv -> ReLU -> pool at full resolution."""
 
-import plotly.express as px
+import numpy as np
 import streamlit as st
 
-from cnnviz import images
-from cnnviz.ui import lesson
+from cnnviz import features, images, kernels, params
+from cnnviz.images import LUMA
+from cnnviz.ui import cached, lesson
+from cnnviz.ui import feature_controls as fc
+
+MAX_SIDE = 256  # the conv output's longer side on screen, pixels
+WIDTHS = [1.25, 2, 2, 2]  # the grid's columns: filter, Z, ReLU, pooled
 
 s = lesson.settings()
 st.title("6. Feature maps")
 st.markdown(
-    "A photo through the same `conv_forward` and `pool_forward`, at full resolution. "
-    "Choose **Input: sample** or **upload** in the sidebar."
+    "A picture goes through the same `conv_forward` → ReLU → `pool_forward` as in lessons 2 and 3, at its full "
+    "working size (with `cnnviz.fast`, the vectorized twin of the loops, equal to them by test). Each kernel is "
+    "one filter and makes one **feature map**: edge kernels (Sobel, Laplacian, outline) light up where the "
+    "brightness changes, blurs smooth it. ReLU keeps the positive responses only; pooling shrinks the map, keeping "
+    "each window's strongest (max) or mean (average) response."
 )
+
+# --- Input -------------------------------------------------------------------------------------
+if s["source"] == "random":
+    st.info(
+        f"Feature maps need a picture, not random numbers: showing the sample image '{s['sample']}'. "
+        "Choose Input: sample (another sample) or upload (your own picture) in the sidebar."
+    )
 try:
-    image, caption = lesson.source_image(s)
+    with st.spinner("Decoding the image…"):
+        image, caption = lesson.source_image(s)
 except images.ImageError as err:
     lesson.fail(err)
-fig = px.imshow(image[:, :, 0] if image.shape[2] == 1 else image, color_continuous_scale="gray", title=caption)
-lesson.show(fig, "fm_input")
+(n_H_prev, n_W_prev, n_C_prev) = image.shape
+key = fc.digest(image)
+
+# --- Filters: kernels, stride, pad, pooling -----------------------------------------------------
+choice = fc.kernel_picker(s["f"])
+if not choice.names:
+    st.info("Choose at least one kernel above (or add a custom one) to see its feature map.")
+    st.stop()
+W = kernels.kernel_bank(choice.names, n_C_prev, choice.custom)  # (f, f, n_C_prev, n_C)
+(f, f, n_C_prev, n_C) = W.shape
+labels = [choice.label(name) for name in choice.names]
+note = kernels.padding_note(choice.names, choice.custom)
+if note:
+    st.caption(note)
+pad, pad_source = fc.pad_picker(s["pad"], f)
+stride, pool_f, pool_stride, mode = s["stride"], s["pool_f"], s["pool_stride"], s["mode"]
+
+bar = fc.ProgressBar(work=n_H_prev * n_W_prev * n_C // stride**2)
+maps = lesson.guard(fc.feature_maps, key, image, W, stride, pad, pool_f, pool_stride, mode, bar.part(0.0, 0.75))
+tiles = fc.feature_tiles(key, W, (stride, pad, pool_f, pool_stride), mode, MAX_SIDE, maps, bar.part(0.75, 1.0))
+bar.done()
+(n_H, n_W, n_C) = maps.Z.shape
+(n_H_pool, n_W_pool, n_C) = maps.pooled.shape
+
+# --- The input and the shape arithmetic ---------------------------------------------------------
+scale = features.display_scale(n_H, n_W, MAX_SIDE)  # screen pixels per map pixel, one for every map
+left, right = st.columns([1, 2], gap="large")
+with left:
+    png, _ = fc.image_png(key, image, scale)
+    st.image(png, caption=f"A_prev: {caption}, {n_H_prev}×{n_W_prev}×{n_C_prev}")
+with right:
+    st.markdown(
+        f"**This run:** {n_C} filter{'s' if n_C > 1 else ''} of f = {f} (`W` {W.shape}), "
+        f"stride = {stride} (the sidebar's), pad = {pad} ({pad_source}); then ReLU; then **{mode} pooling** with "
+        f"f = {pool_f}, stride = {pool_stride} (the sidebar's *Pooling*).  \n"
+        f"{lesson.size_formula('n_H', 'n_H_prev', n_H_prev, f, stride, pad)}  \n"
+        f"{lesson.size_formula('n_W', 'n_W_prev', n_W_prev, f, stride, pad)}  \n"
+        f"{lesson.size_formula('n_H_pool', 'n_H', n_H, pool_f, pool_stride, None)}  \n"
+        f"{lesson.size_formula('n_W_pool', 'n_W', n_W, pool_f, pool_stride, None)}  \n"
+        f"`A_prev (1, {n_H_prev}, {n_W_prev}, {n_C_prev})` → conv → `Z (1, {n_H}, {n_W}, {n_C})` → ReLU → "
+        f"pool → `A (1, {n_H_pool}, {n_W_pool}, {n_C})`"
+    )
+    t = maps.timings
+    st.caption(
+        f"Computed in {t['total']:.2f} s (conv {t['conv']:.2f} s, ReLU {t['relu']:.2f} s, pool {t['pool']:.2f} s). "
+        "The sidebar's f and n_C do not apply here: each kernel brings its own f (the presets are 3×3) "
+        "and there is one filter per kernel. RGB pictures are filtered on their luminance: "
+        f"W[:, :, k, c] = kernel × {LUMA}[k]."
+    )
+
+# --- The grid: one row per filter --------------------------------------------------------------
+st.subheader("Feature maps")
+if scale < 1:
+    shown = f"shown at {scale:.0%} of their size (each screen pixel averages {1 / scale:.1f}×{1 / scale:.1f} values)"
+elif scale > 1:
+    shown = f"shown {scale:.0f}× enlarged (each value is a {scale:.0f}×{scale:.0f} block)"
+else:
+    shown = "shown at their size"
+st.caption(
+    f"Maps are {shown}, all at one scale, so the pooled map looks as much smaller as it is; the downloads below "
+    "are full size. Colours: Z blue (< 0), white (0), red (> 0), centred on 0; after ReLU and pooling black = 0 "
+    "up to white = the filter's largest value. Each map has its own colour bar."
+)
+head = st.columns(WIDTHS)
+for column, text in zip(
+    head,
+    ["**Filter** (kernel)", "**conv output** `Z`", "**after ReLU** `max(Z, 0)`", f"**after {mode} pooling** `A`"],
+    strict=True,
+):
+    column.markdown(text)
+for c, name in enumerate(choice.names):
+    row = tiles[c]
+    with st.container(border=True):
+        cols = st.columns(WIDTHS)
+        with cols[0]:
+            st.markdown(f"**c = {c}: {labels[c]}**")
+            if name in kernels.DESCRIPTIONS:
+                st.caption(kernels.DESCRIPTIONS[name])
+            kernel = choice.kernel(name)
+            st.code("\n".join(" ".join(f"{v:>6.3g}" for v in r) for r in kernel), language=None)
+        cols[1].image(row["Z"].png, caption=f"Z[0, :, :, {c}] · {n_H}×{n_W}")
+        cols[2].image(row["relu"].png, caption=f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}")
+        cols[3].image(row["pooled"].png, caption=f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}")
+
+# --- Downloads -----------------------------------------------------------------------------------
+st.markdown("**Downloads** (full size, made when you click)")
+tag = f"f{f}_s{stride}_p{pad}_{mode}{pool_f}"
+cols = st.columns(4)
+with cols[0]:
+    st.download_button(
+        "Maps as PNG (.zip)",
+        data=lambda: features.maps_zip(maps, labels),
+        file_name=f"feature_maps_{tag}.zip",
+        mime="application/zip",
+        key="fm_png",
+        on_click="ignore",
+        icon="🖼️",
+        help="For Z, ReLU and pooled: a grid of every map, and one full-size PNG per filter.",
+    )
+for column, (stage, name, array) in zip(
+    cols[1:], [("Z", "Z", maps.Z), ("relu", "ReLU", maps.relu), ("pooled", "pooled A", maps.pooled)], strict=True
+):
+    with column:
+        st.download_button(
+            f"{name} as .npy ({(array.nbytes + 128) / 2**20:.1f} MB)",
+            data=lambda array=array: images.to_npy_bytes(array[None]),
+            file_name=f"{stage}_{tag}.npy",
+            mime="application/octet-stream",
+            key=f"fm_npy_{stage}",
+            on_click="ignore",
+            icon="🔢",
+            help=f"float64, shape (1, {array.shape[0]}, {array.shape[1]}, {n_C}) = (m, n_H, n_W, n_C); np.load() it.",
+        )
+
+# --- The window, step by step, on a small preview -------------------------------------------------
+st.subheader("The window, step by step")
+pick = fc.preview_picker(labels, n_H_prev, n_W_prev)
+c = pick.c
+small = fc.preview(key, image, pick.size, pick.center)  # (h, w, n_C_prev)
+A_prev = small[None]  # (1, h, w, n_C_prev)
+b = np.zeros((1, 1, 1, n_C))
+hparameters = {"stride": stride, "pad": pad}
+how = (
+    f"a crop around row {pick.center[0]}, column {pick.center[1]} at full resolution"
+    if pick.center is not None
+    else "the whole picture averaged down"
+)
+if small.shape[:2] == image.shape[:2]:
+    how = "the whole picture, small enough as it is"
+weights = "" if n_C_prev == 1 else f", times {LUMA[0]}, {LUMA[1]} and {LUMA[2]} on the R, G and B channels"
+st.markdown(
+    f"Filter c = {c} (**{labels[c]}**): its real {f}×{f} kernel{weights}, slides over a "
+    f"{small.shape[0]}×{small.shape[1]} preview ({how}) with the same stride = {stride} and pad = {pad} as above. "
+    f"Each frame is one `conv_single_step`; at full size the same happens {n_H * n_W:,} times for this filter."
+)
+try:
+    fig = cached.conv_forward_figure(A_prev, W, b, hparameters, 0, c, frame_ms=params.frame_ms(s["speed"]))
+except ValueError as err:
+    st.error(f"The preview is too small for this filter: {err}", icon="🚫")
+else:
+    lesson.show(fig, "fm_anim")
+    lesson.gif_button(
+        "Download this animation (GIF)",
+        f"feature_map_window_c{c}_{tag}.gif",
+        lambda: cached.conv_forward_gif(A_prev, W, b, hparameters, 0, c),
+        key="fm_gif",
+    )

@@ -25,10 +25,11 @@ dA_prev = cached.pool_backward(dA, cache, mode)
 i = lesson.pick(s, "i", m, "the batch")
 c = lesson.pick(s, "c", n_C, "A_prev (n_C_prev channels)")
 
-st.markdown(
-    f"`dA {dA.shape}` ({s['grad']}) → `dA_prev {dA_prev.shape}` (mode = {mode}); "
-    f"this animation follows example i = {i}, channel c = {c}."
+lesson.arithmetic(
+    lesson.size_formula("n_H", "n_H_prev", n_H_prev, f, stride, None),
+    f"dA {dA.shape} ({s['grad']})  ->  dA_prev {dA_prev.shape}  ({mode} pooling)",
 )
+st.caption(f"The animation follows example i = {i} and channel c = {c}: the dA[{i}, :, :, {c}] cells one by one.")
 
 steps = cached.trace_pool_backward(dA, cache, mode, i, c)
 k = lesson.step_slider([step.label for step in steps])
@@ -36,27 +37,24 @@ fig = cached.pool_backward_figure(dA, cache, mode, i, c, frame_ms=params.frame_m
 lesson.show(fig, "pool_back_fig")
 
 step = steps[k]
-left, right = st.columns([2, 3])
-with left:
-    what = "mask * dA (one cell gets it all)" if mode == "max" else f"dA / {f * f} on every cell"
-    st.markdown(
-        f"**Step {k + 1} of {len(steps)}**: `dA[{i}, {step.h}, {step.w}, {c}] = {step.da:.4f}` placed as {what} "
-        f"into rows `{step.vert_start}:{step.vert_end}`, columns `{step.horiz_start}:{step.horiz_end}`."
-    )
-    st.markdown("**Numerical gradient check**")
-    errors = cached.check_pool_backward(A_prev, hparameters, mode, dA)
-    ties = mode == "max" and any(len(np.unique(A_prev[..., k_])) < A_prev[..., k_].size for k_ in range(n_C))
-    note = (
-        "This input has repeated values: at a tie max pooling has no derivative, so a mismatch there is expected."
-        if ties
-        else ""
-    )
-    lesson.grad_table(errors, note)
-    lesson.gif_button(
-        "Download this animation (GIF)",
-        f"pool_backward_{mode}_f{f}_s{stride}.gif",
-        lambda: cached.pool_backward_gif(dA, cache, mode, i, c),
-        key="pool_back_gif",
-    )
-with right:
-    st.code(narration.pool_backward_code(step, i, stride, f, n_H, n_W, n_C, mode), language="python")
+what = "mask * dA (one cell gets it all)" if mode == "max" else f"dA / {f * f} on every cell"
+st.markdown(
+    f"**Step {k + 1} of {len(steps)}**: `dA[{i}, {step.h}, {step.w}, {c}] = {step.da:.4f}` placed as {what} "
+    f"into rows `{step.vert_start}:{step.vert_end}`, columns `{step.horiz_start}:{step.horiz_end}`."
+)
+st.code(narration.pool_backward_code(step, i, stride, f, n_H, n_W, n_C, mode), language="python")
+st.markdown("**Numerical gradient check**")
+errors = cached.check_pool_backward(A_prev, hparameters, mode, dA)
+ties = mode == "max" and any(len(np.unique(A_prev[..., k_])) < A_prev[..., k_].size for k_ in range(n_C))
+note = (
+    "This input has repeated values: at a tie max pooling has no derivative, so a mismatch there is expected."
+    if ties
+    else ""
+)
+lesson.grad_table(errors, note)
+lesson.gif_button(
+    "Download this animation (GIF)",
+    f"pool_backward_{mode}_f{f}_s{stride}.gif",
+    lambda: cached.pool_backward_gif(dA, cache, mode, i, c),
+    key="pool_back_gif",
+)

@@ -23,10 +23,10 @@ A, cache = lesson.guard(cached.pool_forward, A_prev, hparameters, mode)
 i = lesson.pick(s, "i", m, "the batch")
 c = lesson.pick(s, "c", n_C, "A_prev (n_C_prev channels)")
 
-st.markdown(
-    f"{lesson.size_formula('n_H', 'n_H_prev', n_H_prev, f, stride, None)}, "
-    f"{lesson.size_formula('n_W', 'n_W_prev', n_W_prev, f, stride, None)}  \n"
-    f"`A_prev {A_prev.shape}` → `A {A.shape}` (mode = {mode})"
+lesson.arithmetic(
+    lesson.size_formula("n_H", "n_H_prev", n_H_prev, f, stride, None),
+    lesson.size_formula("n_W", "n_W_prev", n_W_prev, f, stride, None),
+    f"A_prev {A_prev.shape}  {mode} pool  ->  A {A.shape}",
 )
 lesson.stride_note(n_H_prev, f, stride, 0)
 
@@ -36,27 +36,24 @@ fig = cached.pool_forward_figure(A_prev, hparameters, mode, i, c, frame_ms=param
 lesson.show(fig, "pool_fig")
 
 step = steps[k]
-left, right = st.columns([2, 3])
-with left:
-    st.markdown(f"**Step {k + 1} of {len(steps)}**: `A[{i}, {step.h}, {step.w}, {c}] = {step.value:.4f}`")
-    if mode == "max":
-        r, q = step.argmax
-        st.markdown(
-            f"Maximum at window position (row {r}, column {q}), "
-            f"input cell `({step.vert_start + r}, {step.horiz_start + q})`."
-        )
-        if len(step.ties) > 1:
-            st.warning(
-                f"Tie: {len(step.ties)} entries equal the maximum {step.value:g} at window positions "
-                f"{list(step.ties)}. The gradient will go to the first one only, {step.argmax}."
-            )
-    else:
-        st.markdown(f"Mean of the {f}x{f} = {f * f} values in the window.")
-    lesson.gif_button(
-        "Download this animation (GIF)",
-        f"pool_{mode}_f{f}_s{stride}.gif",
-        lambda: cached.pool_forward_gif(A_prev, hparameters, mode, i, c),
-        key="pool_gif",
+st.markdown(f"**Step {k + 1} of {len(steps)}**: `A[{i}, {step.h}, {step.w}, {c}] = {step.value:.4f}`")
+if mode == "max":
+    r, q = step.argmax
+    st.markdown(
+        f"Maximum at window position (row {r}, column {q}), "
+        f"input cell `({step.vert_start + r}, {step.horiz_start + q})`."
     )
-with right:
-    st.code(narration.pool_forward_code(step, i, stride, f, n_H, n_W, n_C, mode), language="python")
+    if len(step.ties) > 1:
+        st.warning(
+            f"Tie: {len(step.ties)} entries equal the maximum {step.value:g} at window positions "
+            f"{list(step.ties)}. The gradient will go to the first one only, {step.argmax}."
+        )
+else:
+    st.markdown(f"Mean of the {f}x{f} = {f * f} values in the window.")
+st.code(narration.pool_forward_code(step, i, stride, f, n_H, n_W, n_C, mode), language="python")
+lesson.gif_button(
+    "Download this animation (GIF)",
+    f"pool_{mode}_f{f}_s{stride}.gif",
+    lambda: cached.pool_forward_gif(A_prev, hparameters, mode, i, c),
+    key="pool_gif",
+)

@@ -18,10 +18,10 @@ pad = s["pad"]
 i = lesson.pick(s, "i", m, "the batch")
 c = lesson.pick(s, "c", n_C_prev, "A_prev (n_C_prev channels)")
 
-st.markdown(
-    f"`X.shape = {A_prev.shape}` → `X_pad.shape = (m, n_H + 2*pad, n_W + 2*pad, n_C) = "
-    f"({m}, {n_H_prev} + 2*{pad}, {n_W_prev} + 2*{pad}, {n_C_prev}) = "
-    f"({m}, {n_H_prev + 2 * pad}, {n_W_prev + 2 * pad}, {n_C_prev})`"
+lesson.arithmetic(
+    f"X.shape     = {A_prev.shape}",
+    f"X_pad.shape = (m, n_H + 2*pad, n_W + 2*pad, n_C) = ({m}, {n_H_prev} + 2*{pad}, {n_W_prev} + 2*{pad}, {n_C_prev})"
+    f" = ({m}, {n_H_prev + 2 * pad}, {n_W_prev + 2 * pad}, {n_C_prev})",
 )
 if pad == 0:
     st.info("pad = 0: nothing is added. Raise pad in the sidebar (Convolution) to see the ring.")

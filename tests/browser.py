@@ -89,7 +89,10 @@ def slider_input(page, label: str):
 
 
 def watch_errors(page) -> list[str]:
-    """Collect console errors, page errors and failed responses, less Streamlit's own path probes.
+    """Collect console errors, page errors, failed or off-machine requests and error responses.
+
+    Nothing may be fetched from outside this machine (no CDN, no font host), so any request that
+    leaves loopback is an error.
 
     On a page URL like /convolution the frontend first asks /convolution/_stcore/health and
     host-config (404), then the root: those two misses are Streamlit's, not ours.
@@ -101,6 +104,15 @@ def watch_errors(page) -> list[str]:
         "console",
         lambda m: (
             errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None
+        ),
+    )
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
+    page.on(
+        "request",
+        lambda r: (
+            errors.append(f"off-machine request: {r.url}")
+            if r.url.startswith(("http:", "https:")) and not r.url.startswith(("http://127.0.0.1", "http://localhost"))
+            else None
         ),
     )
     page.on(

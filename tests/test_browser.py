@@ -69,3 +69,11 @@ def test_slider_change_redraws_the_chart(page, app_url):
     assert thumb.input_value() == "4"
     assert browser.chart_state(page) != before
     assert page.errors == []
+
+
+def test_a_bad_link_warns_and_explains_without_a_traceback(page, app_url):
+    page.goto(f"{app_url}/convolution?stride=abc&f=7&pad=0&n_H_prev=3")
+    page.get_by_text("is larger than the padded input").wait_for(timeout=30000)
+    assert page.get_by_text("Ignored stride=").count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.errors == []  # the alert icons come from this machine, not a font host

@@ -75,7 +75,7 @@ def conv_weights(s: dict[str, Any], n_C_prev: int) -> tuple[np.ndarray, np.ndarr
 
 def fail(err: Exception) -> None:
     """Show a person-readable error in place of the lesson and stop this run (never a traceback)."""
-    st.error(str(err), icon="🚫")
+    st.error(str(err), icon=":material/block:")
     st.stop()
 
 
@@ -97,14 +97,19 @@ def pick(s: dict[str, Any], key: str, n: int, what: str) -> int:
 
 
 def size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None) -> str:
-    """Markdown for n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers."""
+    """n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers (pad=None: pooling, no pad)."""
     n = windows.output_size(n_prev, f, stride, pad or 0)
     if pad is None:
-        return f"`{out} = floor(({n_prev_name} - f) / stride) + 1 = floor(({n_prev} - {f}) / {stride}) + 1 = {n}`"
+        return f"{out} = floor(({n_prev_name} - f) / stride) + 1 = floor(({n_prev} - {f}) / {stride}) + 1 = {n}"
     return (
-        f"`{out} = floor(({n_prev_name} + 2*pad - f) / stride) + 1 "
-        f"= floor(({n_prev} + 2*{pad} - {f}) / {stride}) + 1 = {n}`"
+        f"{out} = floor(({n_prev_name} + 2*pad - f) / stride) + 1 "
+        f"= floor(({n_prev} + 2*{pad} - {f}) / {stride}) + 1 = {n}"
     )
+
+
+def arithmetic(*lines: str) -> None:
+    """The shape arithmetic, one formula a line, in monospace."""
+    st.code("\n".join(lines), language=None)
 
 
 def stride_note(n_prev: int, f: int, stride: int, pad: int) -> None:
@@ -139,13 +144,15 @@ def show(fig: go.Figure, key: str) -> None:
 
 def gif_button(label: str, file_name: str, make: Callable[[], bytes], key: str) -> None:
     """A download button that renders the GIF only when clicked."""
-    st.download_button(label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon="🎞️")
+    st.download_button(
+        label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon=":material/movie:"
+    )
 
 
 def grad_table(errors: dict[str, float], note: str = "") -> None:
     """The numerical gradient check's relative errors, with a verdict per array."""
     rows = [
-        {"gradient": name, "relative error": f"{err:.2e}", "verdict": "✅ agrees" if err < 1e-7 else "❌ differs"}
+        {"gradient": name, "relative error": f"{err:.2e}", "verdict": "agrees" if err < 1e-7 else "DIFFERS"}
         for name, err in errors.items()
     ]
     st.dataframe(rows, hide_index=True, width="content")

@@ -121,4 +121,4 @@ def show_query_warnings(settings: dict[str, int | str]) -> None:
     if settings != st.session_state.get("_query_settings"):
         st.session_state["_query_warnings"] = []
     for warning in st.session_state.get("_query_warnings", []):
-        st.warning(warning, icon="⚠️")
+        st.warning(warning, icon=":material/warning:")

@@ -1,0 +1,233 @@
+"""Lesson 6 (Feature maps): its own widgets, its progress bar and its cached work.
+
+Widgets: the kernels (presets and a custom f x f table), which pad, the animation's filter and
+preview. Every widget has a key starting with "fm_". Cached work: the feature maps themselves
+(st.cache_resource, a few entries: they are large and pickling them would cost more than they save)
+and the PNG tiles drawn from them (st.cache_data, small).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cnnviz import features, kernels
+
+DEFAULT_KERNELS = ["Sobel x", "Sobel y", "Gaussian blur", "sharpen"]
+MAX_CUSTOM_F = 7
+PREVIEW_SIZES = list(range(4, 17))
+DEFAULT_PREVIEW = 12  # 12x12 at stride 1, pad 'same': 144 windows, the figures' frame cap
+BIG_WORK = 2_000_000  # output values (n_H * n_W * n_C) from which a progress bar is worth showing
+PAD_SIDEBAR, PAD_SAME = "sidebar", "same"
+PREVIEW_WHOLE, PREVIEW_CROP = "whole image, averaged down", "a crop at full resolution"
+
+
+@dataclass(frozen=True)
+class KernelChoice:
+    """The filter bank the user asked for.
+
+    names -- preset names and kernels.CUSTOM, in the order of the output channels c
+    custom -- the custom kernel, shape (f, f), or None (not asked for, or its table has an error)
+    """
+
+    names: list[str]
+    custom: np.ndarray | None
+
+    def kernel(self, name: str) -> np.ndarray:
+        """The kernel at its own size (f_c, f_c), before the bank pads it to the common f."""
+        return self.custom if name == kernels.CUSTOM else kernels.PRESETS[name]
+
+    def label(self, name: str) -> str:
+        if name == kernels.CUSTOM:
+            f = self.custom.shape[0]
+            return f"custom {f}x{f}"
+        return name
+
+
+def _starting_table(f: int) -> pd.DataFrame:
+    """sign(col - row): a diagonal edge detector (Roberts cross for f=2); [[1]] for f=1."""
+    rows, cols = np.indices((f, f))
+    kernel = np.sign(cols - rows).astype(np.float64) if f > 1 else np.ones((1, 1))
+    return pd.DataFrame(kernel, index=[f"row {r + 1}" for r in range(f)], columns=[f"col {k + 1}" for k in range(f)])
+
+
+def _custom_kernel(f_default: int) -> np.ndarray | None:
+    """The custom kernel's size and table; the parsed (f, f) kernel, or None after showing the error."""
+    st.session_state.setdefault("fm_custom_f", min(max(int(f_default), 1), MAX_CUSTOM_F))
+    f = int(
+        st.number_input(
+            "Custom kernel size f",
+            min_value=1,
+            max_value=MAX_CUSTOM_F,
+            step=1,
+            key="fm_custom_f",
+            help="Starts at the sidebar's f. Changing it starts a fresh table.",
+        )
+    )
+    start = _starting_table(f)
+    table = st.data_editor(
+        start,
+        key="fm_custom",
+        num_rows="fixed",
+        width="content",
+        column_config={col: st.column_config.NumberColumn(col, format="%.4g", width="small") for col in start.columns},
+    )
+    cells = table.astype(object).where(table.notna(), None)  # a cleared cell is None: "empty", not "nan"
+    try:
+        return kernels.parse_custom_kernel(cells)
+    except ValueError as err:
+        st.error(f"Custom kernel not used: {err}", icon="🚫")
+        return None
+
+
+def kernel_picker(f_default: int) -> KernelChoice:
+    """The kernel multiselect and the custom kernel (toggle, size, table). Keys fm_kernels, fm_custom_*."""
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.session_state.setdefault("fm_kernels", list(DEFAULT_KERNELS))
+        presets = st.multiselect(
+            "Kernels (one filter, one feature map each)",
+            kernels.PRESET_NAMES,
+            key="fm_kernels",
+            help="Each kernel is applied to the image's luminance (0.299 R + 0.587 G + 0.114 B).",
+        )
+    with right:
+        custom = None
+        if st.toggle("Add a custom kernel", key="fm_custom_on"):
+            custom = _custom_kernel(f_default)
+    names = list(presets) + ([kernels.CUSTOM] if custom is not None else [])
+    return KernelChoice(names, custom)
+
+
+def pad_picker(sidebar_pad: int, f: int) -> tuple[int, str]:
+    """Which pad the convolution uses, the sidebar's (default) or 'same', and where it comes from. Key fm_pad_mode."""
+    same = features.same_pad(f)
+    labels = {
+        PAD_SIDEBAR: f"the sidebar's pad = {sidebar_pad}",
+        PAD_SAME: f"'same': pad = (f - 1) // 2 = {same}",
+    }
+    st.session_state.setdefault("fm_pad_mode", PAD_SIDEBAR)
+    mode = st.radio(
+        "Padding",
+        list(labels),
+        format_func=labels.get,
+        key="fm_pad_mode",
+        horizontal=True,
+        help="'same' keeps the map as large as the image at stride 1 (odd f).",
+    )
+    return (same, "'same'") if mode == PAD_SAME else (int(sidebar_pad), "the sidebar's")
+
+
+@dataclass(frozen=True)
+class PreviewChoice:
+    """The animation's filter and input: c, and the preview's size and optional centre (row, col)."""
+
+    c: int
+    size: int
+    center: tuple[int, int] | None
+
+
+def preview_picker(labels: list[str], n_H_prev: int, n_W_prev: int) -> PreviewChoice:
+    """Filter, preview kind and size, crop centre. Keys fm_anim_filter, fm_preview, fm_preview_size, fm_crop_*."""
+    if st.session_state.get("fm_anim_filter") not in labels:
+        st.session_state["fm_anim_filter"] = labels[0]
+    cols = st.columns([2, 3, 2])
+    with cols[0]:
+        label = st.selectbox("Filter to animate", labels, key="fm_anim_filter")
+    with cols[1]:
+        st.session_state.setdefault("fm_preview", PREVIEW_WHOLE)
+        kind = st.radio("Preview", [PREVIEW_WHOLE, PREVIEW_CROP], key="fm_preview", horizontal=True)
+    with cols[2]:
+        st.session_state.setdefault("fm_preview_size", DEFAULT_PREVIEW)
+        size = st.select_slider(
+            "Preview size (pixels, longer side)",
+            PREVIEW_SIZES,
+            key="fm_preview_size",
+            help="Every window becomes a frame: 12x12 at stride 1 is 144 frames, the animation's cap.",
+        )
+    center = None
+    if kind == PREVIEW_CROP:
+        for key, n in (("fm_crop_row", n_H_prev), ("fm_crop_col", n_W_prev)):
+            st.session_state[key] = min(int(st.session_state.get(key, n // 2)), n - 1)
+        left, right = st.columns(2)
+        with left:
+            row = st.slider("Crop centre: row", 0, max(n_H_prev - 1, 1), key="fm_crop_row", disabled=n_H_prev < 2)
+        with right:
+            col = st.slider("Crop centre: column", 0, max(n_W_prev - 1, 1), key="fm_crop_col", disabled=n_W_prev < 2)
+        center = (min(row, n_H_prev - 1), min(col, n_W_prev - 1))
+    return PreviewChoice(labels.index(label), int(size), center)
+
+
+class ProgressBar:
+    """st.progress in a placeholder, shown only for big work, cleared by done(). Call it as a progress callback."""
+
+    def __init__(self, work: int, start: float = 0.0, end: float = 1.0) -> None:
+        self.holder = st.empty()
+        self.show = work >= BIG_WORK
+        self.span = (start, end)
+
+    def part(self, start: float, end: float) -> ProgressBar:
+        """The same bar, reporting into [start, end] of its length."""
+        other = object.__new__(ProgressBar)
+        other.holder, other.show, other.span = self.holder, self.show, (start, end)
+        return other
+
+    def __call__(self, fraction: float, text: str) -> None:
+        if self.show:
+            lo, hi = self.span
+            self.holder.progress(min(1.0, lo + (hi - lo) * fraction), text=text)
+
+    def done(self) -> None:
+        self.holder.empty()
+
+
+def digest(image: np.ndarray) -> str:
+    """A content key for an image array (st.cache_data only samples the pixels of big arrays)."""
+    image = np.ascontiguousarray(image)
+    h = hashlib.blake2b(image.data, digest_size=16)
+    h.update(f"{image.shape}{image.dtype}".encode())
+    return h.hexdigest()
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def feature_maps(
+    key: str,
+    _image: np.ndarray,
+    W: np.ndarray,
+    stride: int,
+    pad: int,
+    pool_f: int,
+    pool_stride: int,
+    mode: str,
+    _progress: ProgressBar | None = None,
+) -> features.FeatureMaps:
+    """features.compute_feature_maps, shared (not copied) between reruns and sessions; key = digest(_image)."""
+    return features.compute_feature_maps(_image, W, None, stride, pad, pool_f, pool_stride, mode, progress=_progress)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def feature_tiles(
+    key: str,
+    W: np.ndarray,
+    hparameters: tuple[int, ...],
+    mode: str,
+    max_side: int,
+    _maps: features.FeatureMaps,
+    _progress: ProgressBar | None = None,
+) -> list[dict[str, features.Tile]]:
+    """features.feature_tiles of _maps; key, W, hparameters, mode identify _maps."""
+    return features.feature_tiles(_maps, max_side, progress=_progress)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def image_png(key: str, _image: np.ndarray, scale: float) -> tuple[bytes, tuple[int, int]]:
+    return features.image_png(_image, scale)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def preview(key: str, _image: np.ndarray, size: int, center: tuple[int, int] | None) -> np.ndarray:
+    return features.preview_crop(_image, size, center)
