@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from cnnviz import export, inputs
+
 st.title("cnnviz — convolution and pooling, one window at a time")
 st.markdown(
     """
@@ -28,3 +30,15 @@ st.caption(
     "In each figure: ▶ Play / ❚❚ Pause and the step slider run in your browser; the speed buttons change the pace. "
     "Numbers use the course's NHWC layout: A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C)."
 )
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def preview() -> bytes:
+    """A short GIF of conv_forward on a 6x6 input (made here, once per server)."""
+    A_prev = inputs.random_tensor(1, 1, 6, 6, 1, "integers")
+    W, b = inputs.conv_params(1, 3, 1, 1, "integers")
+    return export.conv_forward_gif(A_prev, W, b, {"stride": 1, "pad": 0}, max_frames=16, frame_ms=700)
+
+
+st.subheader("What a lesson looks like")
+st.image(preview(), caption="conv_forward on a 6x6 input with a 3x3 filter: each frame is one window.", width=640)
