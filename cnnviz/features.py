@@ -7,15 +7,17 @@ test), so a 1024x768 photo through eight filters takes well under a second. No S
 from __future__ import annotations
 
 import io
+import re
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from cnnviz import fast, windows
-from cnnviz.images import colorize, range_of
+from cnnviz.images import colorize, range_of, to_png_bytes
 
 Progress = Callable[[float, str], None]
 
@@ -223,4 +225,201 @@ def maps_grid_png(
             draw.text((x, y), str(labels[c])[:40], fill="black")
     buffer = io.BytesIO()
     sheet.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+# --- On screen: each map as a small image with its own colour bar ----------------------------
+
+BAR_W = 10  # colour bar width, pixels
+TILE_MIN_H = 60  # a tile is at least this tall so its colour bar has room for three labels
+_TEXT = 60  # gray level of labels and ticks
+_FRAME = 190  # gray level of the 1-pixel frame around the map and the bar
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One feature map drawn for the screen.
+
+    png -- the PNG file's bytes: the map resized by `scale`, framed, and its colour bar on the right
+    vrange -- (lo, hi): the values at the bottom and the top of the colour bar
+    shape -- (n_H, n_W) of the map at full resolution
+    shown -- (rows, cols) of the map as drawn
+    """
+
+    png: bytes
+    vrange: tuple[float, float]
+    shape: tuple[int, int]
+    shown: tuple[int, int]
+
+
+def display_scale(n_H: int, n_W: int, max_side: int = 256) -> float:
+    """Screen pixels per map pixel so that the longer side is about max_side.
+
+    Maps larger than max_side shrink (scale < 1, area average); smaller ones grow by a whole number
+    (each value becomes a crisp k x k block, never a blur). A map already max_side long gets 1.
+    """
+    if isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 1:
+        raise ValueError(f"max_side={max_side!r} must be a whole number >= 1")
+    side = max(int(n_H), int(n_W))
+    if min(int(n_H), int(n_W)) < 1:
+        raise ValueError(f"the map is {n_H}x{n_W}; it needs at least one row and one column")
+    return max_side / side if side >= max_side else float(max_side // side)
+
+
+def _resized(plane: np.ndarray, scale: float) -> np.ndarray:
+    """plane (n_H, n_W) -> (round(n_H * scale), round(n_W * scale)), at least 1x1: area average down, blocks up."""
+    n_H, n_W = plane.shape
+    size = (max(1, round(n_W * scale)), max(1, round(n_H * scale)))  # PIL: (width, height)
+    if size == (n_W, n_H):
+        return np.asarray(plane, dtype=np.float32)
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.NEAREST
+    small = Image.fromarray(np.ascontiguousarray(plane, dtype=np.float32), mode="F").resize(size, resample)
+    return np.asarray(small)
+
+
+def _tick(v: float) -> str:
+    return "0" if v == 0 else f"{v:.3g}"
+
+
+def tile_png(
+    values: np.ndarray,
+    scale: float,
+    cmap: str = "gray",
+    vrange: tuple[float, float] | None = None,
+    colorbar: bool = True,
+) -> tuple[bytes, tuple[int, int]]:
+    """Draw one map for the screen: resized by `scale`, a 1-pixel frame, its colour bar with three labels.
+
+    Arguments:
+    values -- finite map of shape (n_H, n_W)
+    scale -- screen pixels per map pixel (display_scale)
+    cmap -- "gray", "RdBu" or "RdBu_r" (images.colorize)
+    vrange -- (lo, hi) for the colour map's ends; default images.display_range(values)
+    colorbar -- draw the bar and its labels (lo, middle, hi) to the right of the map
+
+    Returns:
+    png -- the PNG file's bytes (mode L for "gray", RGB otherwise)
+    shown -- (rows, cols) of the map as drawn
+    """
+    values = np.asarray(values)
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-D (n_H, n_W), got shape {values.shape}")
+    if not scale > 0:
+        raise ValueError(f"scale={scale!r} must be > 0")
+    vrange = range_of(float(values.min()), float(values.max())) if vrange is None else vrange
+    pixels = colorize(_resized(values, scale), cmap, vrange)  # (h, w) or (h, w, 3)
+    h, w = pixels.shape[:2]
+    mode = "L" if cmap == "gray" else "RGB"
+    white, text, frame = (255, _TEXT, _FRAME) if mode == "L" else ((255,) * 3, (_TEXT,) * 3, (_FRAME,) * 3)
+    lo, hi = vrange
+    labels = [_tick(hi), _tick((lo + hi) / 2), _tick(lo)]
+    font = ImageFont.load_default(size=11)
+    label_w = max(font.getlength(label) for label in labels) if colorbar else 0
+    height = max(h + 2, TILE_MIN_H if colorbar else 0)
+    width = w + 2 + (8 + BAR_W + 2 + 4 + int(label_w) + 2 if colorbar else 0)
+    canvas = Image.new(mode, (width, height), white)
+    canvas.paste(Image.fromarray(pixels, mode=mode), (1, 1))
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 0, w + 1, h + 1), outline=frame)
+    if colorbar:
+        x0, bar_h = w + 2 + 8, height - 2
+        ramp = np.linspace(hi, lo, bar_h)[:, None].repeat(BAR_W, axis=1)  # (bar_h, BAR_W), hi on top
+        canvas.paste(Image.fromarray(colorize(ramp, cmap, vrange), mode=mode), (x0 + 1, 1))
+        draw.rectangle((x0, 0, x0 + BAR_W + 1, height - 1), outline=frame)
+        for label, y in zip(labels, (1, height // 2, height - 2), strict=True):
+            draw.line((x0 + BAR_W + 1, y, x0 + BAR_W + 4, y), fill=text)
+            top = min(max(0, y - 6), height - 13)
+            draw.text((x0 + BAR_W + 6, top), label, fill=text, font=font)
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG", compress_level=3)
+    return buffer.getvalue(), (h, w)
+
+
+def feature_tiles(maps: FeatureMaps, max_side: int = 256, progress: Progress | None = None) -> list[dict[str, Tile]]:
+    """Every filter's maps drawn for the screen, all three at the scale of its conv output Z.
+
+    Z is signed: "RdBu_r" centred on 0 (negative blue, positive red, 0 white) over (-m, m),
+    m = max |Z[:, :, c]|. After ReLU and after pooling: "gray" from 0 (black) to max(relu[:, :, c])
+    (white), the same range for both, so a max pool keeps the brightness and an average pool dims it.
+    At one scale for the three, the pooled map looks as much smaller as it is.
+
+    Arguments:
+    maps -- FeatureMaps (Z, relu of shape (n_H, n_W, n_C), pooled of shape (n_H_pool, n_W_pool, n_C))
+    max_side -- the conv output's longer side on screen, about (display_scale)
+    progress -- called as progress(fraction, text) after each filter
+
+    Returns:
+    tiles -- n_C dicts {"Z": Tile, "relu": Tile, "pooled": Tile}
+    """
+    n_H, n_W, n_C = maps.Z.shape
+    scale = display_scale(n_H, n_W, max_side)
+    tiles = []
+    for c in range(n_C):
+        z_max = float(np.abs(maps.Z[:, :, c]).max())
+        relu_max = float(maps.relu[:, :, c].max())
+        ranges = {
+            "Z": (-z_max, z_max) if z_max > 0 else (-1.0, 1.0),
+            "relu": (0.0, relu_max) if relu_max > 0 else (0.0, 1.0),
+        }
+        ranges["pooled"] = ranges["relu"]
+        row = {}
+        for stage, cmap in (("Z", "RdBu_r"), ("relu", "gray"), ("pooled", "gray")):
+            plane = getattr(maps, stage)[:, :, c]  # (rows, cols) of this stage
+            png, shown = tile_png(plane, scale, cmap, ranges[stage])
+            row[stage] = Tile(png, ranges[stage], plane.shape, shown)
+        tiles.append(row)
+        if progress is not None:
+            progress((c + 1) / n_C, f"Drawing the maps of filter {c + 1} of {n_C}")
+    return tiles
+
+
+def image_png(image: np.ndarray, scale: float) -> tuple[bytes, tuple[int, int]]:
+    """The input image for the screen: resized by `scale` (display_scale), framed.
+
+    Arguments:
+    image -- shape (H, W, 1) or (H, W, 3), values in [0, 1]
+
+    Returns:
+    png -- the PNG file's bytes; shown -- (rows, cols) as drawn
+    """
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] not in (1, 3):
+        raise ValueError(f"image must have shape (H, W, 1) or (H, W, 3), got {image.shape}")
+    planes = [_resized(image[:, :, k], scale) for k in range(image.shape[2])]
+    pixels = np.rint(np.clip(np.stack(planes, axis=-1), 0.0, 1.0) * 255).astype(np.uint8)  # (h, w, C)
+    h, w = pixels.shape[:2]
+    mode = "L" if image.shape[2] == 1 else "RGB"
+    canvas = Image.new(mode, (w + 2, h + 2), _FRAME if mode == "L" else (_FRAME,) * 3)
+    canvas.paste(Image.fromarray(pixels[:, :, 0] if mode == "L" else pixels, mode=mode), (1, 1))
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG", compress_level=3)
+    return buffer.getvalue(), (h, w)
+
+
+def maps_zip(maps: FeatureMaps, labels: list[str]) -> bytes:
+    """Every map as a PNG in one zip: for each stage a grid (maps_grid_png) and one full-size PNG per filter.
+
+    Files: "Z_grid.png", "Z/00_<label>.png", ... and the same for "relu" and "pooled"; colours as
+    feature_tiles ("RdBu_r" centred on 0 for Z; gray from 0 for relu and pooled).
+
+    Arguments:
+    maps -- FeatureMaps with n_C filters; labels -- n_C names (kernel names)
+
+    Returns:
+    the zip file's bytes (stored: PNG is already compressed)
+    """
+    n_C = maps.Z.shape[2]
+    if len(labels) != n_C:
+        raise ValueError(f"labels has {len(labels)} entries for {n_C} maps; give one per map")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for stage, cmap in (("Z", "RdBu_r"), ("relu", "gray"), ("pooled", "gray")):
+            stack = getattr(maps, stage)  # (rows, cols, n_C)
+            archive.writestr(f"{stage}_grid.png", maps_grid_png(stack, labels, cmap=cmap))
+            for c, label in enumerate(labels):
+                plane = stack[:, :, c]
+                top = float(np.abs(plane).max()) if stage == "Z" else float(maps.relu[:, :, c].max())
+                vrange = ((-top, top) if stage == "Z" else (0.0, top)) if top > 0 else None
+                name = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_") or "filter"
+                archive.writestr(f"{stage}/{c:02d}_{name}.png", to_png_bytes(plane, cmap, vrange))
     return buffer.getvalue()

@@ -8,8 +8,8 @@ from cnnviz.images import LUMA
 from cnnviz.ui import cached, lesson
 from cnnviz.ui import feature_controls as fc
 
-MAX_SIDE = 256  # the conv output's longer side on screen, pixels
-WIDTHS = [1.25, 2, 2, 2]  # the grid's columns: filter, Z, ReLU, pooled
+MAX_SIDE = 240  # the conv output's longer side on screen, pixels
+WIDTHS = [1.2, 2, 2, 2]  # the grid's columns: filter, Z, ReLU, pooled
 
 s = lesson.settings()
 st.title("6. Feature maps")
@@ -58,25 +58,28 @@ bar.done()
 
 # --- The input and the shape arithmetic ---------------------------------------------------------
 scale = features.display_scale(n_H, n_W, MAX_SIDE)  # screen pixels per map pixel, one for every map
-left, right = st.columns([1, 2], gap="large")
+left, right = st.columns([1, 3], gap="medium")
 with left:
     png, _ = fc.image_png(key, image, scale)
     st.image(png, caption=f"A_prev: {caption}, {n_H_prev}×{n_W_prev}×{n_C_prev}")
 with right:
     st.markdown(
-        f"**This run:** {n_C} filter{'s' if n_C > 1 else ''} of f = {f} (`W` {W.shape}), "
-        f"stride = {stride} (the sidebar's), pad = {pad} ({pad_source}); then ReLU; then **{mode} pooling** with "
-        f"f = {pool_f}, stride = {pool_stride} (the sidebar's *Pooling*).  \n"
-        f"{lesson.size_formula('n_H', 'n_H_prev', n_H_prev, f, stride, pad)}  \n"
-        f"{lesson.size_formula('n_W', 'n_W_prev', n_W_prev, f, stride, pad)}  \n"
-        f"{lesson.size_formula('n_H_pool', 'n_H', n_H, pool_f, pool_stride, None)}  \n"
-        f"{lesson.size_formula('n_W_pool', 'n_W', n_W, pool_f, pool_stride, None)}  \n"
-        f"`A_prev (1, {n_H_prev}, {n_W_prev}, {n_C_prev})` → conv → `Z (1, {n_H}, {n_W}, {n_C})` → ReLU → "
-        f"pool → `A (1, {n_H_pool}, {n_W_pool}, {n_C})`"
+        f"**This run:** {n_C} filter{'s' if n_C > 1 else ''} of f = {f}, stride = {stride} (the sidebar's), "
+        f"pad = {pad} ({pad_source}); then ReLU; then **{mode} pooling** with f = {pool_f}, stride = {pool_stride} "
+        "(the sidebar's *Pooling*)."
+    )
+    lesson.arithmetic(
+        lesson.size_formula("n_H", "n_H_prev", n_H_prev, f, stride, pad),
+        lesson.size_formula("n_W", "n_W_prev", n_W_prev, f, stride, pad),
+        lesson.size_formula("n_H_pool", "n_H", n_H, pool_f, pool_stride, None),
+        lesson.size_formula("n_W_pool", "n_W", n_W, pool_f, pool_stride, None),
+        f"A_prev {(1, n_H_prev, n_W_prev, n_C_prev)}  conv  W {W.shape}  ->  Z {(1, n_H, n_W, n_C)}",
+        f"ReLU  ->  max(Z, 0) {(1, n_H, n_W, n_C)}  {mode} pool  ->  A {(1, n_H_pool, n_W_pool, n_C)}",
     )
     t = maps.timings
     st.caption(
-        f"Computed in {t['total']:.2f} s (conv {t['conv']:.2f} s, ReLU {t['relu']:.2f} s, pool {t['pool']:.2f} s). "
+        f"Computed in {fc.seconds(t['total'])} (conv {fc.seconds(t['conv'])}, ReLU {fc.seconds(t['relu'])}, "
+        f"pool {fc.seconds(t['pool'])}). "
         "The sidebar's f and n_C do not apply here: each kernel brings its own f (the presets are 3×3) "
         "and there is one filter per kernel. RGB pictures are filtered on their luminance: "
         f"W[:, :, k, c] = kernel × {LUMA}[k]."
@@ -110,8 +113,7 @@ for c, name in enumerate(choice.names):
             st.markdown(f"**c = {c}: {labels[c]}**")
             if name in kernels.DESCRIPTIONS:
                 st.caption(kernels.DESCRIPTIONS[name])
-            kernel = choice.kernel(name)
-            st.code("\n".join(" ".join(f"{v:>6.3g}" for v in r) for r in kernel), language=None)
+            st.code(fc.kernel_text(choice.kernel(name), common_factor=name != kernels.CUSTOM), language=None)
         cols[1].image(row["Z"].png, caption=f"Z[0, :, :, {c}] · {n_H}×{n_W}")
         cols[2].image(row["relu"].png, caption=f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}")
         cols[3].image(row["pooled"].png, caption=f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}")
@@ -128,7 +130,7 @@ with cols[0]:
         mime="application/zip",
         key="fm_png",
         on_click="ignore",
-        icon="🖼️",
+        icon=":material/image:",
         help="For Z, ReLU and pooled: a grid of every map, and one full-size PNG per filter.",
     )
 for column, (stage, name, array) in zip(
@@ -142,7 +144,7 @@ for column, (stage, name, array) in zip(
             mime="application/octet-stream",
             key=f"fm_npy_{stage}",
             on_click="ignore",
-            icon="🔢",
+            icon=":material/data_array:",
             help=f"float64, shape (1, {array.shape[0]}, {array.shape[1]}, {n_C}) = (m, n_H, n_W, n_C); np.load() it.",
         )
 
@@ -170,7 +172,7 @@ st.markdown(
 try:
     fig = cached.conv_forward_figure(A_prev, W, b, hparameters, 0, c, frame_ms=params.frame_ms(s["speed"]))
 except ValueError as err:
-    st.error(f"The preview is too small for this filter: {err}", icon="🚫")
+    st.error(f"The preview is too small for this filter: {err}", icon=":material/block:")
 else:
     lesson.show(fig, "fm_anim")
     lesson.gif_button(

@@ -159,3 +159,120 @@ def test_maps_grid_png_downscales_big_maps():
     data = features.maps_grid_png(np.zeros((600, 300, 2)), cols=2, max_tile=100)
     with Image.open(io.BytesIO(data)) as im:
         assert im.size == (2 * (50 + 4) + 4, 100 + 8)
+
+
+# --- On screen: display_scale, tile_png, feature_tiles, image_png; maps_zip -------------------
+
+
+def _png(data: bytes) -> Image.Image:
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    assert im.format == "PNG"
+    return im
+
+
+@pytest.mark.parametrize(
+    ("n_H", "n_W", "max_side", "scale"),
+    [(768, 1024, 256, 0.25), (128, 128, 256, 2.0), (100, 60, 256, 2.0), (2, 2, 256, 128.0), (256, 10, 256, 1.0)],
+)
+def test_display_scale(n_H, n_W, max_side, scale):
+    assert features.display_scale(n_H, n_W, max_side) == scale
+    assert max(n_H, n_W) * scale <= max_side
+
+
+def test_display_scale_errors():
+    with pytest.raises(ValueError, match="max_side=0"):
+        features.display_scale(4, 4, 0)
+    with pytest.raises(ValueError, match="0x4"):
+        features.display_scale(0, 4)
+
+
+def test_tile_png_draws_the_map_scaled_with_its_colour_bar():
+    values = np.array([[-2.0, 0.0], [1.0, 2.0]])  # (2, 2) signed
+    data, shown = features.tile_png(values, 3.0, "RdBu_r", (-2.0, 2.0))
+    assert shown == (6, 6)
+    im = _png(data)
+    assert im.mode == "RGB" and im.size[1] == features.TILE_MIN_H and im.size[0] > 6 + 2 + features.BAR_W
+    pixels = np.asarray(im).astype(int)
+    blocks = pixels[1:7, 1:7].reshape(2, 3, 2, 3, 3)  # each value a crisp 3x3 block inside the 1-px frame
+    assert (blocks == blocks[:, :1, :, :1]).all()
+    neg, zero, pos, top = blocks[0, 0, 0, 0], blocks[0, 0, 1, 0], blocks[1, 0, 0, 0], blocks[1, 0, 1, 0]
+    assert neg[2] > neg[0] and top[0] > top[2]  # RdBu_r: negative blue, positive red
+    assert (zero == 255).all() or abs(zero - 247).max() <= 1  # 0 is the middle, near-white colour
+    assert pos[0] > pos[2] and top.sum() < pos.sum()  # 2 is a deeper red than 1
+    bar = pixels[1:-1, 6 + 2 + 8 + 1 + features.BAR_W // 2]  # the bar's middle column, top to bottom
+    assert bar[0][0] > bar[0][2] and bar[-1][2] > bar[-1][0]  # hi (red) on top, lo (blue) at the bottom
+
+
+def test_tile_png_gray_shrinks_by_area_average():
+    values = np.kron(np.array([[0.0, 1.0]]), np.ones((4, 4)))  # (4, 8): left half 0, right half 1
+    data, shown = features.tile_png(values, 0.5, "gray", (0.0, 1.0), colorbar=False)
+    assert shown == (2, 4)
+    im = _png(data)
+    assert im.mode == "L" and im.size == (4 + 2, 2 + 2)
+    np.testing.assert_array_equal(np.asarray(im)[1:3, 1:5], [[0, 0, 255, 255], [0, 0, 255, 255]])
+
+
+def test_feature_tiles_ranges_scales_and_sizes():
+    image = sample_image("scene")  # (192, 256, 3)
+    names = ["Sobel x", "Gaussian blur"]
+    maps = features.compute_feature_maps(image, kernels.kernel_bank(names, 3), pool_f=2, pool_stride=2)
+    calls = []
+    tiles = features.feature_tiles(maps, max_side=128, progress=lambda x, text: calls.append(x))
+    assert len(tiles) == 2 and [set(row) for row in tiles] == [{"Z", "relu", "pooled"}] * 2
+    assert calls == [0.5, 1.0]
+    for c, row in enumerate(tiles):
+        z = maps.Z[:, :, c]
+        m = np.abs(z).max()
+        assert row["Z"].vrange == (-m, m)  # signed, centred on 0
+        assert row["relu"].vrange == row["pooled"].vrange == (0.0, maps.relu[:, :, c].max())
+        assert row["Z"].shape == (192, 256) and row["pooled"].shape == (96, 128)
+        assert row["Z"].shown == (96, 128) and row["pooled"].shown == (48, 64)  # one scale: 0.5
+        assert _png(row["Z"].png).mode == "RGB" and _png(row["relu"].png).mode == "L"
+        assert _png(row["pooled"].png).size[0] < _png(row["relu"].png).size[0]
+
+
+def test_feature_tiles_all_zero_relu_still_has_a_range():
+    image = np.zeros((6, 6, 1))
+    maps = features.compute_feature_maps(image, kernels.kernel_bank(["Laplacian"], 1))
+    (row,) = features.feature_tiles(maps)
+    assert row["Z"].vrange == (-1.0, 1.0) and row["relu"].vrange == (0.0, 1.0)
+
+
+def test_image_png_keeps_colour_or_gray():
+    rgb = sample_image("scene")
+    data, shown = features.image_png(rgb, 0.25)
+    im = _png(data)
+    assert shown == (48, 64) and im.mode == "RGB" and im.size == (66, 50)
+    sky = np.asarray(im)[2:6, 2:10].reshape(-1, 3).mean(axis=0)
+    assert sky[2] > sky[0]  # still blue on top
+    gray, _ = features.image_png(sample_image("disc"), 1.0)
+    assert _png(gray).mode == "L"
+    with pytest.raises(ValueError, match=r"\(4, 4, 2\)"):
+        features.image_png(np.zeros((4, 4, 2)), 1.0)
+
+
+def test_maps_zip_has_every_map_at_full_size():
+    import zipfile
+
+    image = sample_image("digit")  # (128, 128, 1)
+    names = ["Sobel x", "box blur", "custom 3x3"]
+    W = kernels.kernel_bank(["Sobel x", "box blur", kernels.CUSTOM], 1, custom=np.eye(3))
+    maps = features.compute_feature_maps(image, W, stride=2, pad=1, pool_f=3, pool_stride=3)
+    with zipfile.ZipFile(io.BytesIO(features.maps_zip(maps, names))) as archive:
+        files = set(archive.namelist())
+        assert files == {
+            f"{stage}{suffix}"
+            for stage in ("Z", "relu", "pooled")
+            for suffix in ["_grid.png", "/00_Sobel_x.png", "/01_box_blur.png", "/02_custom_3x3.png"]
+        }
+        for stage in ("Z", "relu", "pooled"):
+            n_H, n_W, _ = getattr(maps, stage).shape
+            with Image.open(io.BytesIO(archive.read(f"{stage}/00_Sobel_x.png"))) as im:
+                assert im.size == (n_W, n_H)
+        with Image.open(io.BytesIO(archive.read("relu/01_box_blur.png"))) as im:
+            np.testing.assert_allclose(
+                np.asarray(im) / 255, maps.relu[:, :, 1] / maps.relu[:, :, 1].max(), atol=1 / 255 + 1e-9
+            )
+    with pytest.raises(ValueError, match="labels has 1 entries for 3 maps"):
+        features.maps_zip(maps, ["x"])

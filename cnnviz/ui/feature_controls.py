@@ -80,7 +80,7 @@ def _custom_kernel(f_default: int) -> np.ndarray | None:
     try:
         return kernels.parse_custom_kernel(cells)
     except ValueError as err:
-        st.error(f"Custom kernel not used: {err}", icon="🚫")
+        st.error(f"Custom kernel not used: {err}", icon=":material/block:")
         return None
 
 
@@ -160,6 +160,24 @@ def preview_picker(labels: list[str], n_H_prev: int, n_W_prev: int) -> PreviewCh
             col = st.slider("Crop centre: column", 0, max(n_W_prev - 1, 1), key="fm_crop_col", disabled=n_W_prev < 2)
         center = (min(row, n_H_prev - 1), min(col, n_W_prev - 1))
     return PreviewChoice(labels.index(label), int(size), center)
+
+
+def kernel_text(kernel: np.ndarray, common_factor: bool = True) -> str:
+    """A kernel (f, f) as aligned rows of numbers; "1/16 x" in front when a common denominator makes them whole."""
+    for k in range(1, 65 if common_factor else 2):
+        scaled = kernel * k
+        if np.allclose(scaled, np.rint(scaled), rtol=0, atol=1e-9):
+            cells = [[f"{v:g}" for v in row] for row in np.rint(scaled)]
+            prefix = f"1/{k} ×\n" if k > 1 else ""
+            break
+    else:
+        cells, prefix = [[f"{v:.3g}" for v in row] for row in kernel], ""
+    width = max(len(cell) for row in cells for cell in row)
+    return prefix + "\n".join(" ".join(cell.rjust(width) for cell in row) for row in cells)
+
+
+def seconds(t: float) -> str:
+    return f"{t:.2f} s" if t >= 1 else f"{t * 1000:.0f} ms"
 
 
 class ProgressBar:

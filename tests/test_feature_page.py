@@ -1,0 +1,264 @@
+"""Lesson 6 (Feature maps) driven through the app with AppTest: what it shows, for every input and control.
+
+Expected shapes come from cnnviz.windows.output_size; the kernels and samples from their modules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import fixtures_images as F
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import features, images, kernels, params, windows
+from cnnviz.ui import feature_controls as fc
+
+APP = Path(__file__).parents[1] / "app.py"
+PAGE = "lessons/feature_maps.py"
+DOWNLOADS = {"fm_png", "fm_npy_Z", "fm_npy_relu", "fm_npy_pooled", "fm_gif"}
+
+
+def open_page(source: str = "random", sample: str | None = None, **sliders: int) -> AppTest:
+    """A fresh app on the Feature maps page, with the sidebar's source, sample and sliders set."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    if source != "random":
+        at.radio(key="source").set_value(source).run()
+    if sample:
+        at.selectbox(key="sample").set_value(sample).run()
+    for key, value in sliders.items():
+        at.slider(key=key).set_value(value)
+    if sliders:
+        at.run()
+    healthy(at)
+    return at
+
+
+def healthy(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def main_code(at: AppTest) -> list[str]:
+    return [c.value for c in at.main.code]
+
+
+def filter_labels(at: AppTest) -> list[str]:
+    """The grid's row labels, in order ("Sobel x", "custom 3x3", ...)."""
+    found = [re.fullmatch(r"\*\*c = (\d+): (.+)\*\*", m.value) for m in at.markdown]
+    rows = [(int(m[1]), m[2]) for m in found if m]
+    assert [c for c, _ in rows] == list(range(len(rows)))
+    return [label for _, label in rows]
+
+
+def expected(n_H_prev: int, n_W_prev: int, f: int, stride: int, pad: int, pool_f: int, pool_stride: int) -> dict:
+    n_H, n_W = windows.output_size(n_H_prev, f, stride, pad), windows.output_size(n_W_prev, f, stride, pad)
+    n_H_pool, n_W_pool = windows.output_size(n_H, pool_f, pool_stride), windows.output_size(n_W, pool_f, pool_stride)
+    return {"Z": (n_H, n_W), "pooled": (n_H_pool, n_W_pool)}
+
+
+def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f: int, stride: int, pad: int) -> None:
+    """The input, then Z, ReLU and pooled for every filter, each caption with its computed shape; a chart."""
+    settings = at.session_state["settings"]
+    shapes = expected(*image_shape[:2], f, stride, pad, settings["pool_f"], settings["pool_stride"])
+    (n_H, n_W), (n_H_pool, n_W_pool) = shapes["Z"], shapes["pooled"]
+    assert filter_labels(at) == labels
+    captions = [image.captions[0] for image in at.image]
+    assert len(captions) == 1 + 3 * len(labels), captions
+    assert captions[0].endswith(f"{image_shape[0]}×{image_shape[1]}×{image_shape[2]}")
+    for c in range(len(labels)):
+        assert captions[1 + 3 * c] == f"Z[0, :, :, {c}] · {n_H}×{n_W}"
+        assert captions[2 + 3 * c] == f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}"
+        assert captions[3 + 3 * c] == f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}"
+    arithmetic = "\n".join(main_code(at))
+    assert f"Z (1, {n_H}, {n_W}, {len(labels)})" in arithmetic
+    assert f"A (1, {n_H_pool}, {n_W_pool}, {len(labels)})" in arithmetic
+    assert at.get("plotly_chart"), "no animation drawn"
+
+
+def figure(at: AppTest) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+# --- Inputs ----------------------------------------------------------------------------------
+
+
+def test_defaults_show_the_sample_with_four_filters_and_every_download():
+    at = open_page()
+    assert not at.error, errors(at)
+    s = at.session_state["settings"]
+    assert any("need a picture, not random numbers" in i.value and s["sample"] in i.value for i in at.info)
+    image = images.sample_image(s["sample"])
+    assert_grid(at, fc.DEFAULT_KERNELS, image.shape, 3, s["stride"], s["pad"])
+    assert {d.key for d in at.get("download_button")} == DOWNLOADS
+    # The animation is the first default filter, its real 3x3 kernel, on a preview no larger than the default size.
+    title = figure(at)["layout"]["title"]["text"]
+    assert "filter c=0" in title and "f=3" in title
+    assert at.selectbox(key="fm_anim_filter").value == fc.DEFAULT_KERNELS[0]
+
+
+@pytest.mark.parametrize("sample", params.SAMPLE_CHOICES)
+def test_every_sample(sample):
+    at = open_page("sample", sample)
+    assert not at.error, errors(at)
+    assert not at.info  # a sample is a picture: no note
+    s = at.session_state["settings"]
+    assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image(sample).shape, 3, s["stride"], s["pad"])
+
+
+@pytest.mark.parametrize("name", kernels.PRESET_NAMES)
+def test_every_preset_alone(name):
+    at = open_page("sample", "disc")
+    at.multiselect(key="fm_kernels").set_value([name]).run()
+    healthy(at)
+    s = at.session_state["settings"]
+    assert_grid(at, [name], images.sample_image("disc").shape, 3, s["stride"], s["pad"])
+    assert kernels.DESCRIPTIONS[name] in [c.value for c in at.caption]
+    kernel_block = main_code(at)[-1]  # the row's kernel, below the arithmetic
+    assert kernel_block == fc.kernel_text(kernels.PRESETS[name])
+
+
+def test_no_kernel_says_what_to_do():
+    at = open_page()
+    at.multiselect(key="fm_kernels").set_value([]).run()
+    healthy(at)
+    assert any("Choose at least one kernel" in i.value for i in at.info)
+    assert len(at.image) == 0 and not at.get("plotly_chart")
+
+
+def test_an_uploaded_picture_is_used_at_its_working_size():
+    at = open_page("upload")
+    at.file_uploader(key="upload_widget").set_value(("halves.png", F.rgb_png(), "image/png")).run()
+    healthy(at)
+    assert not at.error, errors(at)
+    loaded = images.load_image(F.rgb_png())
+    s = at.session_state["settings"]
+    assert_grid(at, fc.DEFAULT_KERNELS, loaded.array.shape, 3, s["stride"], s["pad"])
+    assert at.image[0].captions[0].startswith("A_prev: your upload")
+
+
+# --- The custom kernel ------------------------------------------------------------------------
+
+
+def edit(at: AppTest, cells: dict[int, dict[str, object]]) -> AppTest:
+    """Edit the custom kernel's table as a user would (row position -> {column name: value})."""
+    at.session_state["fm_custom"] = {"edited_rows": cells, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def test_a_valid_custom_kernel_adds_its_map():
+    at = open_page("sample", "checkerboard")
+    at.toggle(key="fm_custom_on").set_value(True).run()
+    healthy(at)
+    table = at.data_editor[0].value
+    assert table.shape == (3, 3)  # the sidebar's f
+    edit(at, {0: {"col 1": 5.0}, 2: {"col 3": -0.5}})
+    healthy(at)
+    assert not at.error, errors(at)
+    labels = [*fc.DEFAULT_KERNELS, "custom 3x3"]
+    s = at.session_state["settings"]
+    assert_grid(at, labels, images.sample_image("checkerboard").shape, 3, s["stride"], s["pad"])
+    kernel = table.to_numpy().copy()
+    kernel[0, 0], kernel[2, 2] = 5.0, -0.5
+    assert main_code(at)[-1] == fc.kernel_text(kernel, common_factor=False)
+    # It can be animated too: the custom filter is the last channel.
+    at.selectbox(key="fm_anim_filter").set_value("custom 3x3").run()
+    healthy(at)
+    assert f"filter c={len(labels) - 1}" in figure(at)["layout"]["title"]["text"]
+
+
+def test_a_bigger_custom_kernel_sets_f_and_pads_the_presets():
+    at = open_page("sample", "digit", f=5, pad=0)
+    at.toggle(key="fm_custom_on").set_value(True).run()
+    healthy(at)
+    assert at.data_editor[0].value.shape == (5, 5)
+    assert any("padded with zeros to 5x5" in c.value for c in at.caption)
+    labels = [*fc.DEFAULT_KERNELS, "custom 5x5"]
+    assert_grid(at, labels, images.sample_image("digit").shape, 5, 1, 0)
+    at.radio(key="fm_pad_mode").set_value(fc.PAD_SAME).run()
+    healthy(at)
+    assert_grid(at, labels, images.sample_image("digit").shape, 5, 1, features.same_pad(5))
+    assert "f=5" in figure(at)["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize("value", [None, "abc"])
+def test_an_invalid_custom_cell_is_an_error_next_to_the_table_and_the_rest_works(value):
+    at = open_page("sample", "disc")
+    at.toggle(key="fm_custom_on").set_value(True).run()
+    edit(at, {1: {"col 2": value}})
+    healthy(at)
+    assert "Custom kernel not used" in errors(at) and "row 2, column 2" in errors(at)
+    s = at.session_state["settings"]
+    assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("disc").shape, 3, s["stride"], s["pad"])
+
+
+# --- Stride, pad, pooling ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stride", "pad", "pad_mode"),
+    [(1, 0, fc.PAD_SIDEBAR), (4, 3, fc.PAD_SIDEBAR), (4, 0, fc.PAD_SIDEBAR), (3, 3, fc.PAD_SAME)],
+)
+def test_stride_and_pad_extremes(stride, pad, pad_mode):
+    at = open_page("sample", "scene", stride=stride, pad=pad, pool_f=1, pool_stride=1)
+    at.radio(key="fm_pad_mode").set_value(pad_mode).run()
+    healthy(at)
+    assert not at.error, errors(at)
+    used = features.same_pad(3) if pad_mode == fc.PAD_SAME else pad
+    assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("scene").shape, 3, stride, used)
+    assert f"pad={used}" in figure(at)["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize(("mode", "pool_f", "pool_stride"), [("average", 6, 4), ("max", 1, 1), ("max", 6, 1)])
+def test_pooling_settings(mode, pool_f, pool_stride):
+    at = open_page("sample", "digit", pool_f=pool_f, pool_stride=pool_stride)
+    at.radio(key="mode").set_value(mode).run()
+    healthy(at)
+    assert not at.error, errors(at)
+    assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("digit").shape, 3, 1, 1)
+    assert any(m.value == f"**after {mode} pooling** `A`" for m in at.markdown)
+
+
+def test_pool_larger_than_the_conv_output_is_a_clear_error():
+    at = open_page("upload", pool_f=3)
+    at.file_uploader(key="upload_widget").set_value(("tiny.png", F.tiny_png(), "image/png")).run()
+    healthy(at)
+    assert "Pooling the 2x2 conv output" in errors(at) and "f=3" in errors(at)
+    assert not at.get("plotly_chart") and len(at.image) == 0
+
+
+def test_filter_larger_than_the_padded_picture_is_a_clear_error():
+    at = open_page("upload", pad=0)
+    at.file_uploader(key="upload_widget").set_value(("tiny.png", F.tiny_png(), "image/png")).run()
+    healthy(at)
+    assert "f=3 is larger than the padded input 2x2" in errors(at)
+    at.slider(key="pad").set_value(1).run()  # the fix the message suggests
+    healthy(at)
+    assert not at.error, errors(at)
+    assert_grid(at, fc.DEFAULT_KERNELS, (2, 2, 3), 3, 1, 1)
+
+
+# --- The animation's preview ------------------------------------------------------------------
+
+
+def test_preview_crop_and_size():
+    at = open_page("sample", "scene")
+    at.selectbox(key="fm_anim_filter").set_value("Gaussian blur").run()
+    at.radio(key="fm_preview").set_value(fc.PREVIEW_CROP).run()
+    at.select_slider(key="fm_preview_size").set_value(6).run()
+    at.slider(key="fm_crop_row").set_value(150).run()
+    healthy(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "a crop around row 150, column 128 at full resolution" in text and "6×6 preview" in text
+    spec = figure(at)
+    assert "filter c=2" in spec["layout"]["title"]["text"]
+    # A 6x6 preview, pad 1: the padded input is 8x8 (the first heatmap is channel 0 of A_prev_pad).
+    assert np.asarray(spec["data"][0]["z"]).shape == (8, 8)
