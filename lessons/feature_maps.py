@@ -61,7 +61,7 @@ scale = features.display_scale(n_H, n_W, MAX_SIDE)  # screen pixels per map pixe
 left, right = st.columns([1, 3], gap="medium")
 with left:
     png, _ = fc.image_png(key, image, scale)
-    st.image(png, caption=f"A_prev: {caption}, {n_H_prev}×{n_W_prev}×{n_C_prev}")
+    st.image(png, caption=f"A_prev: {caption}, {n_H_prev}×{n_W_prev}×{n_C_prev}", output_format="PNG")
 with right:
     st.markdown(
         f"**This run:** {n_C} filter{'s' if n_C > 1 else ''} of f = {f}, stride = {stride} (the sidebar's), "
@@ -114,9 +114,10 @@ for c, name in enumerate(choice.names):
             if name in kernels.DESCRIPTIONS:
                 st.caption(kernels.DESCRIPTIONS[name])
             st.code(fc.kernel_text(choice.kernel(name), common_factor=name != kernels.CUSTOM), language=None)
-        cols[1].image(row["Z"].png, caption=f"Z[0, :, :, {c}] · {n_H}×{n_W}")
-        cols[2].image(row["relu"].png, caption=f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}")
-        cols[3].image(row["pooled"].png, caption=f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}")
+        # output_format="PNG": "auto" would re-encode them as JPEG, blurring the maps' sharp edges.
+        cols[1].image(row["Z"].png, caption=f"Z[0, :, :, {c}] · {n_H}×{n_W}", output_format="PNG")
+        cols[2].image(row["relu"].png, caption=f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}", output_format="PNG")
+        cols[3].image(row["pooled"].png, caption=f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}", output_format="PNG")
 
 # --- Downloads -----------------------------------------------------------------------------------
 st.markdown("**Downloads** (full size, made when you click)")

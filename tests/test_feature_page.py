@@ -73,6 +73,7 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
     assert filter_labels(at) == labels
     captions = [image.captions[0] for image in at.image]
     assert len(captions) == 1 + 3 * len(labels), captions
+    assert all(image.value[0].endswith(".png") for image in at.image)  # sent as drawn, never re-encoded as JPEG
     assert captions[0].endswith(f"{image_shape[0]}×{image_shape[1]}×{image_shape[2]}")
     for c in range(len(labels)):
         assert captions[1 + 3 * c] == f"Z[0, :, :, {c}] · {n_H}×{n_W}"
@@ -262,3 +263,18 @@ def test_preview_crop_and_size():
     assert "filter c=2" in spec["layout"]["title"]["text"]
     # A 6x6 preview, pad 1: the padded input is 8x8 (the first heatmap is channel 0 of A_prev_pad).
     assert np.asarray(spec["data"][0]["z"]).shape == (8, 8)
+
+
+def test_the_progress_bar_of_a_first_computation_never_breaks_a_rerun(monkeypatch):
+    # st.cache_* would record the bar's updates and fail to replay them on the next run.
+    calls = []
+    original = fc.ProgressBar.__call__
+    monkeypatch.setattr(fc, "BIG_WORK", 0)  # show the bar even for a sample
+    monkeypatch.setattr(fc.ProgressBar, "__call__", lambda self, x, text: calls.append(x) or original(self, x, text))
+    at = open_page("sample", "scene", stride=2, pool_f=3, pool_stride=3)
+    at.radio(key="fm_pad_mode").set_value(fc.PAD_SAME).run()  # new settings: computed now, with progress
+    assert calls and calls[-1] == 1.0
+    for _ in range(2):
+        at.run()  # cached
+        healthy(at)
+        assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("scene").shape, 3, 2, 1)

@@ -2,13 +2,15 @@
 
 Widgets: the kernels (presets and a custom f x f table), which pad, the animation's filter and
 preview. Every widget has a key starting with "fm_". Cached work: the feature maps themselves
-(st.cache_resource, a few entries: they are large and pickling them would cost more than they save)
-and the PNG tiles drawn from them (st.cache_data, small).
+(a few entries: they are large; shared, never pickled) and the PNG tiles drawn from them, in a small
+process-wide LRU (see _Lru for why not st.cache_*); the input's PNG and the preview in st.cache_data.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -211,34 +213,78 @@ def digest(image: np.ndarray) -> str:
     return h.hexdigest()
 
 
-@st.cache_resource(max_entries=3, show_spinner=False)
+class _Lru:
+    """A small thread-safe least-recently-used cache, shared by every session of this process.
+
+    Not st.cache_*: those record the st.* calls made while the function runs and replay them on a
+    hit, and the progress bar's placeholder lives outside the function (replaying it fails).
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> object | None:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        return None
+
+    def put(self, key: tuple, value: object) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+
+# Feature maps are large (8 filters at 1024x768: 113 MB of float64), so only a few are kept, and
+# they are shared, never copied or pickled. The PNG tiles drawn from them are small.
+_MAPS = _Lru(max_entries=3)
+_TILES = _Lru(max_entries=16)
+
+
 def feature_maps(
     key: str,
-    _image: np.ndarray,
+    image: np.ndarray,
     W: np.ndarray,
     stride: int,
     pad: int,
     pool_f: int,
     pool_stride: int,
     mode: str,
-    _progress: ProgressBar | None = None,
+    progress: ProgressBar | None = None,
 ) -> features.FeatureMaps:
-    """features.compute_feature_maps, shared (not copied) between reruns and sessions; key = digest(_image)."""
-    return features.compute_feature_maps(_image, W, None, stride, pad, pool_f, pool_stride, mode, progress=_progress)
+    """features.compute_feature_maps, cached on key = digest(image) and the settings; progress only when computed.
+
+    Raises ValueError (not cached) for settings that do not fit the image.
+    """
+    cache_key = (key, W.shape, W.tobytes(), stride, pad, pool_f, pool_stride, mode)
+    maps = _MAPS.get(cache_key)
+    if maps is None:
+        maps = features.compute_feature_maps(image, W, None, stride, pad, pool_f, pool_stride, mode, progress=progress)
+        _MAPS.put(cache_key, maps)
+    return maps
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def feature_tiles(
     key: str,
     W: np.ndarray,
     hparameters: tuple[int, ...],
     mode: str,
     max_side: int,
-    _maps: features.FeatureMaps,
-    _progress: ProgressBar | None = None,
+    maps: features.FeatureMaps,
+    progress: ProgressBar | None = None,
 ) -> list[dict[str, features.Tile]]:
-    """features.feature_tiles of _maps; key, W, hparameters, mode identify _maps."""
-    return features.feature_tiles(_maps, max_side, progress=_progress)
+    """features.feature_tiles of maps, cached on what identifies maps (key, W, hparameters, mode) and max_side."""
+    cache_key = (key, W.shape, W.tobytes(), hparameters, mode, max_side)
+    tiles = _TILES.get(cache_key)
+    if tiles is None:
+        tiles = features.feature_tiles(maps, max_side, progress=progress)
+        _TILES.put(cache_key, tiles)
+    return tiles
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

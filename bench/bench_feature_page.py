@@ -1,0 +1,206 @@
+"""The Feature maps page with a 12-megapixel photo: upload -> maps on screen (AppTest), budget 2 s.
+
+A 4000x3000 photo-like JPEG (tests/fixtures_images.photo_jpeg, quality 90, about 4.5 MB) is
+uploaded through the sidebar's file_uploader with eight filters chosen on the page. Measured:
+- upload -> the page's finished run, first time (nothing cached: decode, downscale to 1024x768,
+  eight 3x3 filters, ReLU, pool, 24 map images, the animation) and a rerun (all cached);
+- the stages on their own (same functions, outside Streamlit), to show where the time goes;
+- peak memory of the first run: process RSS growth (VmHWM, sees Pillow's C buffers) and
+  tracemalloc (Python and numpy allocations; a separate run, tracemalloc slows things down);
+- what the page sends: every element's protobuf (the Plotly figure is most of it) plus the PNG
+  bytes behind each st.image (served as media files).
+A warm-up with a different photo comes first (imports, BLAS threads), so "first" means first for
+this picture, not first in the process.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+BUDGET_S = 2.0
+PAGE = "lessons/feature_maps.py"
+FILTERS = ["box blur", "Gaussian blur", "sharpen", "Sobel x", "Sobel y", "Laplacian", "emboss", "outline"]
+RERUNS = 5
+
+
+class MediaSizes:
+    """Record the bytes of every media file (st.image PNGs) the app stores, by file id."""
+
+    def __init__(self) -> None:
+        from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+        self.sizes: dict[str, int] = {}
+        original = MemoryMediaFileStorage.load_and_get_id
+
+        def spy(storage, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
+            file_id = original(storage, path_or_data, mimetype, kind, filename)
+            if isinstance(path_or_data, bytes | bytearray):
+                self.sizes[file_id] = len(path_or_data)
+            return file_id
+
+        MemoryMediaFileStorage.load_and_get_id = spy
+
+    def of(self, at) -> int:  # noqa: ANN001
+        """Bytes of the images the page currently shows."""
+        total = 0
+        for image in at.image:
+            for url in image.value:
+                file_id = url.rsplit("/", 1)[-1].split(".", 1)[0]
+                total += self.sizes.get(file_id, 0)
+        return total
+
+
+def _elements(node):  # noqa: ANN001, ANN202
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for child in children.values():
+        yield from _elements(child)
+
+
+def proto_bytes(at) -> tuple[int, int]:  # noqa: ANN001
+    """(all elements' protobuf bytes, of which Plotly figures) for main and sidebar."""
+    total = charts = 0
+    for root in (at.main, at.sidebar):
+        for element in _elements(root):
+            proto = getattr(element, "proto", None)
+            if proto is None:
+                continue
+            size = proto.ByteSize()
+            total += size
+            charts += size if element.type == "plotly_chart" else 0
+    return total, charts
+
+
+def page_with_filters():  # noqa: ANN201
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(PAGE).run()
+    at.radio(key="source").set_value("upload").run()
+    at.multiselect(key="fm_kernels").set_value(FILTERS).run()
+    return at
+
+
+def upload(at, data: bytes, name: str = "photo.jpg") -> float:  # noqa: ANN001
+    t = time.perf_counter()
+    at.file_uploader(key="upload_widget").set_value((name, data, "image/jpeg")).run()
+    elapsed = time.perf_counter() - t
+    if at.exception or at.error:
+        raise RuntimeError([e.value for e in [*at.exception, *at.error]])
+    if len(at.image) != 1 + 3 * len(FILTERS) or not at.get("plotly_chart"):
+        raise RuntimeError(f"the page did not draw every map: {len(at.image)} images")
+    return elapsed
+
+
+def _vm(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM := current RSS
+        return True
+    except OSError:
+        return False
+
+
+def stages(data: bytes) -> list[tuple[str, float]]:
+    """The page's work, stage by stage, outside Streamlit (one run, a fresh photo)."""
+    import numpy as np
+
+    from cnnviz import features, figures, images, kernels
+
+    out = []
+    t = time.perf_counter()
+    loaded = images.load_image(data)
+    out.append((f"decode + downscale to {loaded.array.shape[1]}x{loaded.array.shape[0]}", time.perf_counter() - t))
+    W = kernels.kernel_bank(FILTERS, loaded.array.shape[2])
+    t = time.perf_counter()
+    maps = features.compute_feature_maps(loaded.array, W, stride=1, pad=1)
+    out.append(("conv + ReLU + pool (cnnviz.fast, 8 filters)", time.perf_counter() - t))
+    t = time.perf_counter()
+    features.feature_tiles(maps, 240)
+    scale = features.display_scale(*maps.Z.shape[:2], 240)
+    features.image_png(loaded.array, scale)
+    out.append(("24 map tiles + input as PNG", time.perf_counter() - t))
+    t = time.perf_counter()
+    small = features.preview_crop(loaded.array, 12)
+    fig = figures.conv_forward_figure(small[None], W, np.zeros((1, 1, 1, len(FILTERS))), {"stride": 1, "pad": 1})
+    fig.to_json()
+    out.append(("animation figure (12 px preview) + JSON", time.perf_counter() - t))
+    return out
+
+
+def main() -> None:
+    from fixtures_images import photo_jpeg
+
+    media = MediaSizes()
+    photos = {q: photo_jpeg(4000, 3000, quality=q) for q in (88, 89, 90)}  # three different files
+    data = photos[90]
+    print(
+        f"input: 4000x3000 photo-like JPEG, {len(data) / 2**20:.1f} MB; filters: {len(FILTERS)} ({', '.join(FILTERS)})"
+    )
+    print("page defaults otherwise: stride 1, pad 1 (the sidebar's), max pool 2x2 stride 2, animation 12 px preview\n")
+
+    at = page_with_filters()
+    upload(at, photos[89], "warm-up.jpg")  # imports, BLAS threads, Streamlit's first-run costs
+
+    at = page_with_filters()
+    peak_ok = _reset_peak()
+    rss_before = _vm("VmRSS")
+    first = upload(at, data)
+    rss_peak = _vm("VmHWM")
+    reruns = []
+    for _ in range(RERUNS):
+        t = time.perf_counter()
+        at.run()
+        reruns.append(time.perf_counter() - t)
+    rerun = statistics.median(reruns)
+    protos, charts = proto_bytes(at)
+    pngs, n_images = media.of(at), len(at.image)
+
+    print(f"{'measure':<58}{'value':>12}  budget")
+    verdict = "ok" if first <= BUDGET_S else "OVER"
+    print(f"{'upload -> finished run, first (uncached)':<58}{first:>10.2f} s  {BUDGET_S:.1f} s {verdict}")
+    print(f"{f'rerun, all cached (median of {RERUNS})':<58}{rerun * 1000:>9.0f} ms  0.3 s (app rerun budget)")
+    if peak_ok and rss_before is not None and rss_peak is not None:
+        print(f"{'peak RSS growth during the first run':<58}{(rss_peak - rss_before) / 1024:>9.0f} MB")
+    else:
+        print(f"{'peak RSS growth during the first run':<58}{'n/a':>12}")
+
+    at = page_with_filters()
+    tracemalloc.start()
+    upload(at, photos[88])
+    traced = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    print(f"{'tracemalloc peak, first run (another photo)':<58}{traced:>9.0f} MB")
+    print(f"{'sent: element protos (all)':<58}{protos / 1024:>9.0f} KB")
+    print(f"{'  of which the Plotly animation':<58}{charts / 1024:>9.0f} KB  1 MB (a figure)")
+    print(f"{f'sent: {n_images} PNG images (input + 3 x {len(FILTERS)} maps)':<58}{pngs / 1024:>9.0f} KB")
+    print(f"{'sent in all':<58}{(protos + pngs) / 1024:>9.0f} KB")
+    full = 1024 * 768 * len(FILTERS) * 8 * 2 + 512 * 384 * len(FILTERS) * 8
+    print(f"(for scale: the float64 maps themselves are {full / 2**20:.0f} MB; they are downloads, made on click)")
+
+    print("\nwhere the time goes (the same functions outside Streamlit, one run):")
+    for name, seconds in stages(photo_jpeg(4000, 3000, quality=87)):
+        print(f"  {name:<56}{seconds:>10.3f} s")
+
+
+if __name__ == "__main__":
+    main()
