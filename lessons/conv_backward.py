@@ -13,11 +13,8 @@ st.markdown(
     "`a_slice * dZ`, and `db[c]` receives `dZ`. Where windows overlap, contributions **add up**."
 )
 
-A_prev = lesson.lesson_input(s)
+A_prev, W, b, hparameters, Z, cache = lesson.conv_setup(s)
 (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
-W, b = lesson.conv_weights(s, n_C_prev)
-hparameters = {"stride": s["stride"], "pad": s["pad"]}
-Z, cache = lesson.guard(cached.conv_forward, A_prev, W, b, hparameters)
 (m, n_H, n_W, n_C) = Z.shape
 dZ = inputs.upstream_gradient(s["seed"], Z.shape, s["grad"])
 dA_prev, dW, db = cached.conv_backward(dZ, cache)

@@ -13,11 +13,8 @@ st.markdown(
     "that one number is `Z[i, h, w, c]` (`conv_single_step`). The window moves by `stride`."
 )
 
-A_prev = lesson.lesson_input(s)
+A_prev, W, b, hparameters, Z, cache = lesson.conv_setup(s)
 (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
-W, b = lesson.conv_weights(s, n_C_prev)
-hparameters = {"stride": s["stride"], "pad": s["pad"]}
-Z, cache = lesson.guard(cached.conv_forward, A_prev, W, b, hparameters)
 (m, n_H, n_W, n_C) = Z.shape
 i = lesson.pick(s, "i", m, "the batch")
 c = lesson.pick(s, "c", n_C, "W (n_C filters)")

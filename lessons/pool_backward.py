@@ -14,11 +14,9 @@ st.markdown(
     "as PyTorch does). **Average**: it is split evenly over the `f x f` window (`distribute_value`)."
 )
 
-A_prev = lesson.lesson_input(s)
+A_prev, hparameters, A, cache = lesson.pool_setup(s)
 (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
 f, stride, mode = s["pool_f"], s["pool_stride"], s["mode"]
-hparameters = {"f": f, "stride": stride}
-A, cache = lesson.guard(cached.pool_forward, A_prev, hparameters, mode)
 (m, n_H, n_W, n_C) = A.shape
 dA = inputs.upstream_gradient(s["seed"], A.shape, s["grad"])
 dA_prev = cached.pool_backward(dA, cache, mode)

@@ -14,11 +14,9 @@ st.markdown(
     "credit is the first in row-major order. Choose *Values: integers* to meet ties."
 )
 
-A_prev = lesson.lesson_input(s)
+A_prev, hparameters, A, cache = lesson.pool_setup(s)
 (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
 f, stride, mode = s["pool_f"], s["pool_stride"], s["mode"]
-hparameters = {"f": f, "stride": stride}
-A, cache = lesson.guard(cached.pool_forward, A_prev, hparameters, mode)
 (m, n_H, n_W, n_C) = A.shape
 i = lesson.pick(s, "i", m, "the batch")
 c = lesson.pick(s, "c", n_C, "A_prev (n_C_prev channels)")

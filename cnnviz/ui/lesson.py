@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnviz import images, inputs, params, windows
+from cnnviz.ui import cached
 
 CACHE = {"max_entries": 24, "show_spinner": False}
 
@@ -71,6 +72,23 @@ def conv_weights(s: dict[str, Any], n_C_prev: int) -> tuple[np.ndarray, np.ndarr
     return inputs.conv_params(
         s["seed"], s["f"], n_C_prev, s["n_C"], s["values"] if s["source"] == "random" else "normal"
     )
+
+
+def conv_setup(s: dict[str, Any]) -> tuple:
+    """(A_prev, W, b, hparameters, Z, cache) for the sidebar's settings; a bad combination stops the page."""
+    A_prev = lesson_input(s)
+    W, b = conv_weights(s, A_prev.shape[3])
+    hparameters = {"stride": s["stride"], "pad": s["pad"]}
+    Z, cache = guard(cached.conv_forward, A_prev, W, b, hparameters)
+    return A_prev, W, b, hparameters, Z, cache
+
+
+def pool_setup(s: dict[str, Any]) -> tuple:
+    """(A_prev, hparameters, A, cache) for the sidebar's pooling settings; a bad combination stops the page."""
+    A_prev = lesson_input(s)
+    hparameters = {"f": s["pool_f"], "stride": s["pool_stride"]}
+    A, cache = guard(cached.pool_forward, A_prev, hparameters, s["mode"])
+    return A_prev, hparameters, A, cache
 
 
 def fail(err: Exception) -> None:
