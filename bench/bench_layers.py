@@ -27,11 +27,13 @@ from cnnviz import fast, layers
 
 try:
     import torch
+
+    _TORCH_THREADS = torch.get_num_threads()  # the default, before anything changes it
 except ImportError:  # the bench still compares fast with the loops
     torch = None
 
 
-_SETTLE = 0.3  # seconds
+_SETTLE = 0.15  # seconds; OpenBLAS threads spin ~0.1 s after a call
 
 
 @dataclass
@@ -66,27 +68,39 @@ CASES = [
 ]
 
 
-def _median_time(fn: Callable[[], object], once: bool = False, budget: float = 0.4) -> float:
-    """Median seconds per call: calls batched to >= 2 ms per sample, 5..25 samples within ~budget s.
-
-    Starts with a pause: OpenBLAS (numpy) and OpenMP (torch) worker threads spin for a while after
-    their last call, and on 2 cores the other library's spinning threads would slow this one down.
-    """
+def _once(fn: Callable[[], object]) -> float:
+    """Seconds for one call, after the settling pause (for the loops, which take seconds)."""
     time.sleep(_SETTLE)
     start = time.perf_counter()
     fn()
-    first = time.perf_counter() - start
-    if once:
-        return first
-    number = max(1, math.ceil(2e-3 / max(first, 1e-7)))
-    repeats = min(25, max(5, int(budget / max(first * number, 1e-9))))
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
+    return time.perf_counter() - start
+
+
+def _median_times(
+    fns: dict[str, Callable[[], object]], prepare: dict[str, Callable[[], None]], rounds: int = 7
+) -> dict[str, float]:
+    """Median seconds per call of each function, measured in interleaved rounds.
+
+    Each sample is a batch of calls lasting >= 2 ms. The rounds alternate between the functions
+    so that a burst of load from other processes hits all of them alike, and every sample starts
+    after a pause: OpenBLAS (numpy) and OpenMP (torch) worker threads spin for a while after their
+    last call, and on 2 cores the other library's spinning threads would slow this one down.
+    prepare[name], if given, runs untimed before each of that function's samples.
+    """
+    numbers = {}
+    for name, fn in fns.items():
+        prepare.get(name, lambda: None)()
+        numbers[name] = max(1, math.ceil(2e-3 / max(_once(fn), 1e-7)))
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            prepare.get(name, lambda: None)()
+            time.sleep(_SETTLE)
+            start = time.perf_counter()
+            for _ in range(numbers[name]):
+                fn()
+            samples[name].append((time.perf_counter() - start) / numbers[name])
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def _to_nchw(X: np.ndarray):
@@ -134,8 +148,10 @@ def _torch_calls(case: Case, A_prev: np.ndarray, W, b, grad: np.ndarray) -> tupl
     return forward, backward
 
 
-def _run_case(case: Case, rng: np.random.Generator) -> list[tuple[str, float, float | None, float | None]]:
-    """Rows (label, fast s, torch s or None, layers s or None) for the forward and backward passes."""
+def _run_case(
+    case: Case, rng: np.random.Generator
+) -> list[tuple[str, float, float | None, float | None, float | None]]:
+    """Rows (label, fast, torch, torch on 1 thread, layers) in seconds (None: not run) for forward and backward."""
     A_prev = rng.standard_normal(case.A_shape)
     W = b = None
     if case.kind == "conv":
@@ -170,10 +186,19 @@ def _run_case(case: Case, rng: np.random.Generator) -> list[tuple[str, float, fl
         calls["torch"] = _torch_calls(case, A_prev, W, b, grad)
     rows = []
     for pass_index, pass_name in enumerate(("fwd", "bwd")):
-        t_fast = _median_time(calls["fast"][pass_index])
-        t_torch = _median_time(calls["torch"][pass_index]) if "torch" in calls else None
-        t_layers = _median_time(calls["layers"][pass_index], once=True) if case.loops else None
-        rows.append((f"{case.name} {pass_name}", t_fast, t_torch, t_layers))
+        fns = {"fast": calls["fast"][pass_index]}
+        prepare = {}
+        if "torch" in calls:  # torch at its default thread count, and on one thread like numpy's copies
+            fns["torch"] = fns["torch1"] = calls["torch"][pass_index]
+            prepare = {
+                "torch": lambda: torch.set_num_threads(_TORCH_THREADS),
+                "torch1": lambda: torch.set_num_threads(1),
+            }
+        times = _median_times(fns, prepare)
+        if torch is not None:
+            torch.set_num_threads(_TORCH_THREADS)
+        t_layers = _once(calls["layers"][pass_index]) if case.loops else None
+        rows.append((f"{case.name} {pass_name}", times["fast"], times.get("torch"), times.get("torch1"), t_layers))
     return rows
 
 
@@ -203,40 +228,64 @@ def _fmt(seconds: float | None) -> str:
     return f"{seconds:7.2f} s "
 
 
+def _geomean(values: list[float]) -> float:
+    return math.exp(statistics.fmean(math.log(v) for v in values))
+
+
+def _warm_allocator() -> None:
+    """Allocate and free 16 MB once, so that glibc's malloc keeps freed memory instead of unmapping it.
+
+    glibc hands freed blocks above its mmap threshold (128 KB at start) back to the OS, so each call
+    pays page faults for its temporaries (measured: 8 ms instead of 3.3 ms for the deep backward)
+    until a block of up to 32 MB has been freed once, which raises the threshold. A long-running
+    app reaches that state by itself; the bench starts there, for numpy and torch alike.
+    """
+    block = np.ones(2 << 20)  # 16 MB
+    del block
+
+
 def main() -> None:
+    _warm_allocator()
     rng = np.random.default_rng(0)
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS") if k in os.environ}
     print(f"numpy {np.__version__}, environment: {env or 'no OPENBLAS_*/OMP_* variables set'}")
     print(f"{os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.2f} (other processes skew the timings)")
     if torch is None:
-        print("PyTorch is not installed: the torch column is empty")
+        print("PyTorch is not installed: the torch columns are empty")
     else:
-        print(f"torch {torch.__version__}: {torch.get_num_threads()} threads (its default), float64 NCHW")
-    print("fast and layers: float64 NHWC; times are medians; layers timed once, only where it takes seconds")
-    header = f"{'case':<48} {'fast':>10} {'torch f64':>10} {'fast/torch':>10} {'layers':>10} {'layers/fast':>11}"
+        print(
+            f"torch {torch.__version__}: {_TORCH_THREADS} threads (its default; 'torch 1t': one thread), float64 NCHW"
+        )
+    print("fast and layers: float64 NHWC; medians of 7 interleaved rounds; layers timed once, where it takes seconds")
+    header = (
+        f"{'case':<42} {'fast':>10} {'torch f64':>10} {'fast/torch':>10} {'torch 1t':>10} {'fast/1t':>8}"
+        f" {'layers':>10} {'layers/fast':>11}"
+    )
     print(header)
     print("-" * len(header))
-    ratios, speedups = [], []
+    ratios, ratios_1t, speedups = [], [], []
     for case in CASES:
-        for label, t_fast, t_torch, t_layers in _run_case(case, rng):
+        for label, t_fast, t_torch, t_torch1, t_layers in _run_case(case, rng):
             ratio = t_fast / t_torch if t_torch else None
+            ratio_1t = t_fast / t_torch1 if t_torch1 else None
             speedup = t_layers / t_fast if t_layers else None
             if ratio is not None:
                 ratios.append((ratio, label))
+                ratios_1t.append(ratio_1t)
             if speedup is not None:
                 speedups.append((speedup, label))
             print(
-                f"{label:<48} {_fmt(t_fast):>10} {_fmt(t_torch):>10} "
-                f"{f'{ratio:.2f}' if ratio else '-':>10} {_fmt(t_layers):>10} "
-                f"{f'{speedup:.0f}x' if speedup else '-':>11}",
+                f"{label:<42} {_fmt(t_fast):>10} {_fmt(t_torch):>10} {f'{ratio:.2f}' if ratio else '-':>10} "
+                f"{_fmt(t_torch1):>10} {f'{ratio_1t:.2f}' if ratio_1t else '-':>8} "
+                f"{_fmt(t_layers):>10} {f'{speedup:.0f}x' if speedup else '-':>11}",
                 flush=True,
             )
     print("-" * len(header))
     if ratios:
-        geo = math.exp(statistics.fmean(math.log(r) for r, _ in ratios))
         worst, worst_label = max(ratios)
-        print(f"geometric mean fast/torch: {geo:.2f}  (target <= 1.0)")
+        print(f"geometric mean fast/torch: {_geomean([r for r, _ in ratios]):.2f}  (target <= 1.0)")
         print(f"worst fast/torch:          {worst:.2f}  (target <= 3.0) on {worst_label}")
+        print(f"against torch on 1 thread: geometric mean {_geomean(ratios_1t):.2f}, worst {max(ratios_1t):.2f}")
     if speedups:
         low, low_label = min(speedups)
         print(f"min layers/fast speedup:   {low:.0f}x  (target >= 100x) on {low_label}")
