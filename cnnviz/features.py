@@ -331,7 +331,7 @@ def tile_png(
             top = min(max(0, y - 6), height - 13)
             draw.text((x0 + BAR_W + 6, top), label, fill=text, font=font)
     buffer = io.BytesIO()
-    canvas.save(buffer, format="PNG", compress_level=3)
+    canvas.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue(), (h, w)
 
 
@@ -339,8 +339,9 @@ def feature_tiles(maps: FeatureMaps, max_side: int = 256, progress: Progress | N
     """Every filter's maps drawn for the screen, all three at the scale of its conv output Z.
 
     Z is signed: "RdBu_r" centred on 0 (negative blue, positive red, 0 white) over (-m, m),
-    m = max |Z[:, :, c]|. After ReLU and after pooling: "gray" from 0 (black) to max(relu[:, :, c])
-    (white), the same range for both, so a max pool keeps the brightness and an average pool dims it.
+    m = max |Z[:, :, c]| (in float32, as drawn). After ReLU and after pooling: "gray" from 0 (black)
+    to max(relu[:, :, c]) (white), the same range for both, so a max pool keeps the brightness and
+    an average pool dims it.
     At one scale for the three, the pooled map looks as much smaller as it is.
 
     Arguments:
@@ -353,18 +354,25 @@ def feature_tiles(maps: FeatureMaps, max_side: int = 256, progress: Progress | N
     """
     n_H, n_W, n_C = maps.Z.shape
     scale = display_scale(n_H, n_W, max_side)
+    # Channel-first float32 copies, one pass per stage (PIL's "F" images are float32; a strided
+    # plane per filter would cost a pass each). ReLU from Z, plane by plane: the values of maps.relu.
+    planes = {"Z": np.ascontiguousarray(np.moveaxis(maps.Z, 2, 0), dtype=np.float32)}  # (n_C, n_H, n_W)
+    planes["pooled"] = np.ascontiguousarray(
+        np.moveaxis(maps.pooled, 2, 0), dtype=np.float32
+    )  # (n_C, n_H_pool, n_W_pool)
+    z_hi = planes["Z"].max(axis=(1, 2)).astype(np.float64)  # (n_C,)
+    z_max = np.maximum(z_hi, -planes["Z"].min(axis=(1, 2)))  # (n_C,) max |Z|
+    relu_max = np.maximum(z_hi, 0.0)  # (n_C,) max(relu) = max(max(Z), 0)
     tiles = []
     for c in range(n_C):
-        z_max = float(np.abs(maps.Z[:, :, c]).max())
-        relu_max = float(maps.relu[:, :, c].max())
         ranges = {
-            "Z": (-z_max, z_max) if z_max > 0 else (-1.0, 1.0),
-            "relu": (0.0, relu_max) if relu_max > 0 else (0.0, 1.0),
+            "Z": (-float(z_max[c]), float(z_max[c])) if z_max[c] > 0 else (-1.0, 1.0),
+            "relu": (0.0, float(relu_max[c])) if relu_max[c] > 0 else (0.0, 1.0),
         }
         ranges["pooled"] = ranges["relu"]
         row = {}
         for stage, cmap in (("Z", "RdBu_r"), ("relu", "gray"), ("pooled", "gray")):
-            plane = getattr(maps, stage)[:, :, c]  # (rows, cols) of this stage
+            plane = np.maximum(planes["Z"][c], 0) if stage == "relu" else planes[stage][c]  # (rows, cols)
             png, shown = tile_png(plane, scale, cmap, ranges[stage])
             row[stage] = Tile(png, ranges[stage], plane.shape, shown)
         tiles.append(row)

@@ -36,7 +36,7 @@ except images.ImageError as err:
 key = fc.digest(image)
 
 # --- Filters: kernels, stride, pad, pooling -----------------------------------------------------
-choice = fc.kernel_picker(s["f"])
+choice = fc.kernel_picker(s["f"], s["pad"])
 if not choice.names:
     st.info("Choose at least one kernel above (or add a custom one) to see its feature map.")
     st.stop()
@@ -46,7 +46,7 @@ labels = [choice.label(name) for name in choice.names]
 note = kernels.padding_note(choice.names, choice.custom)
 if note:
     st.caption(note)
-pad, pad_source = fc.pad_picker(s["pad"], f)
+pad, pad_source = choice.pad, choice.pad_source
 stride, pool_f, pool_stride, mode = s["stride"], s["pool_f"], s["pool_stride"], s["mode"]
 
 bar = fc.ProgressBar(work=n_H_prev * n_W_prev * n_C // stride**2)

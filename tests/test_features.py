@@ -224,8 +224,9 @@ def test_feature_tiles_ranges_scales_and_sizes():
     for c, row in enumerate(tiles):
         z = maps.Z[:, :, c]
         m = np.abs(z).max()
-        assert row["Z"].vrange == (-m, m)  # signed, centred on 0
-        assert row["relu"].vrange == row["pooled"].vrange == (0.0, maps.relu[:, :, c].max())
+        assert row["Z"].vrange == pytest.approx((-m, m), rel=1e-6)  # signed, centred on 0
+        assert row["relu"].vrange == row["pooled"].vrange
+        assert row["relu"].vrange == pytest.approx((0.0, maps.relu[:, :, c].max()), rel=1e-6)
         assert row["Z"].shape == (192, 256) and row["pooled"].shape == (96, 128)
         assert row["Z"].shown == (96, 128) and row["pooled"].shown == (48, 64)  # one scale: 0.5
         assert _png(row["Z"].png).mode == "RGB" and _png(row["relu"].png).mode == "L"

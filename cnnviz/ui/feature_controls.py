@@ -34,10 +34,13 @@ class KernelChoice:
 
     names -- preset names and kernels.CUSTOM, in the order of the output channels c
     custom -- the custom kernel, shape (f, f), or None (not asked for, or its table has an error)
+    pad -- the convolution's pad; pad_source -- where it comes from ("the sidebar's" or "'same'")
     """
 
     names: list[str]
     custom: np.ndarray | None
+    pad: int
+    pad_source: str
 
     def kernel(self, name: str) -> np.ndarray:
         """The kernel at its own size (f_c, f_c), before the bank pads it to the common f."""
@@ -86,9 +89,13 @@ def _custom_kernel(f_default: int) -> np.ndarray | None:
         return None
 
 
-def kernel_picker(f_default: int) -> KernelChoice:
-    """The kernel multiselect and the custom kernel (toggle, size, table). Keys fm_kernels, fm_custom_*."""
+def kernel_picker(f_default: int, sidebar_pad: int) -> KernelChoice:
+    """Kernels (multiselect), padding, and on the right the custom kernel. Keys fm_kernels, fm_pad_mode, fm_custom_*."""
     left, right = st.columns([3, 2], gap="large")
+    with right:
+        custom = None
+        if st.toggle("Add a custom kernel", key="fm_custom_on"):
+            custom = _custom_kernel(f_default)
     with left:
         st.session_state.setdefault("fm_kernels", list(DEFAULT_KERNELS))
         presets = st.multiselect(
@@ -97,15 +104,14 @@ def kernel_picker(f_default: int) -> KernelChoice:
             key="fm_kernels",
             help="Each kernel is applied to the image's luminance (0.299 R + 0.587 G + 0.114 B).",
         )
-    with right:
-        custom = None
-        if st.toggle("Add a custom kernel", key="fm_custom_on"):
-            custom = _custom_kernel(f_default)
-    names = list(presets) + ([kernels.CUSTOM] if custom is not None else [])
-    return KernelChoice(names, custom)
+        names = list(presets) + ([kernels.CUSTOM] if custom is not None else [])
+        if not names:
+            return KernelChoice(names, custom, 0, "")
+        pad, pad_source = _pad_picker(sidebar_pad, kernels.bank_size(names, custom)[0])
+    return KernelChoice(names, custom, pad, pad_source)
 
 
-def pad_picker(sidebar_pad: int, f: int) -> tuple[int, str]:
+def _pad_picker(sidebar_pad: int, f: int) -> tuple[int, str]:
     """Which pad the convolution uses, the sidebar's (default) or 'same', and where it comes from. Key fm_pad_mode."""
     same = features.same_pad(f)
     labels = {
