@@ -230,8 +230,9 @@ def maps_grid_png(
 
 # --- On screen: each map as a small image with its own colour bar ----------------------------
 
-BAR_W = 10  # colour bar width, pixels
-TILE_MIN_H = 60  # a tile is at least this tall so its colour bar has room for three labels
+BAR_H = 8  # colour bar height, pixels
+BAR_SPACE = 4 + BAR_H + 2 + 3 + 16  # rows the colour bar adds under a map: gap, bar and frame, ticks, labels
+OVERSHOOT = 1.15  # display_scale may make a map this much longer than max_side to keep a whole-number zoom
 _TEXT = 60  # gray level of labels and ticks
 _FRAME = 190  # gray level of the 1-pixel frame around the map and the bar
 
@@ -240,7 +241,7 @@ _FRAME = 190  # gray level of the 1-pixel frame around the map and the bar
 class Tile:
     """One feature map drawn for the screen.
 
-    png -- the PNG file's bytes: the map resized by `scale`, framed, and its colour bar on the right
+    png -- the PNG file's bytes: the map resized by `scale`, framed, and its colour bar below it
     vrange -- (lo, hi): the values at the bottom and the top of the colour bar
     shape -- (n_H, n_W) of the map at full resolution
     shown -- (rows, cols) of the map as drawn
@@ -253,17 +254,20 @@ class Tile:
 
 
 def display_scale(n_H: int, n_W: int, max_side: int = 256) -> float:
-    """Screen pixels per map pixel so that the longer side is about max_side.
+    """Screen pixels per map pixel so that the longer side is about max_side (at most OVERSHOOT x max_side).
 
-    Maps larger than max_side shrink (scale < 1, area average); smaller ones grow by a whole number
-    (each value becomes a crisp k x k block, never a blur). A map already max_side long gets 1.
+    Maps longer than OVERSHOOT x max_side shrink to max_side (scale < 1, area average); others grow
+    by a whole number (each value becomes a crisp k x k block, never a blur), k >= 1, as large as
+    keeps the longer side within OVERSHOOT x max_side: a 128-pixel map is shown at 256 for max_side=240.
     """
     if isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 1:
         raise ValueError(f"max_side={max_side!r} must be a whole number >= 1")
-    side = max(int(n_H), int(n_W))
     if min(int(n_H), int(n_W)) < 1:
         raise ValueError(f"the map is {n_H}x{n_W}; it needs at least one row and one column")
-    return max_side / side if side >= max_side else float(max_side // side)
+    side = max(int(n_H), int(n_W))
+    if side > OVERSHOOT * max_side:
+        return max_side / side
+    return float(max(1, int(OVERSHOOT * max_side // side)))
 
 
 def _resized(plane: np.ndarray, scale: float) -> np.ndarray:
@@ -288,14 +292,15 @@ def tile_png(
     vrange: tuple[float, float] | None = None,
     colorbar: bool = True,
 ) -> tuple[bytes, tuple[int, int]]:
-    """Draw one map for the screen: resized by `scale`, a 1-pixel frame, its colour bar with three labels.
+    """Draw one map for the screen: resized by `scale`, a 1-pixel frame, its colour bar below with three labels.
 
     Arguments:
     values -- finite map of shape (n_H, n_W)
     scale -- screen pixels per map pixel (display_scale)
     cmap -- "gray", "RdBu" or "RdBu_r" (images.colorize)
     vrange -- (lo, hi) for the colour map's ends; default images.display_range(values)
-    colorbar -- draw the bar and its labels (lo, middle, hi) to the right of the map
+    colorbar -- draw the bar (lo on the left, hi on the right) and its labels (lo, middle, hi) under the map;
+                it adds BAR_SPACE rows, and the tile is at least wide enough for the labels
 
     Returns:
     png -- the PNG file's bytes (mode L for "gray", RGB otherwise)
@@ -312,24 +317,23 @@ def tile_png(
     mode = "L" if cmap == "gray" else "RGB"
     white, text, frame = (255, _TEXT, _FRAME) if mode == "L" else ((255,) * 3, (_TEXT,) * 3, (_FRAME,) * 3)
     lo, hi = vrange
-    labels = [_tick(hi), _tick((lo + hi) / 2), _tick(lo)]
+    labels = [_tick(lo), _tick((lo + hi) / 2), _tick(hi)]
     font = ImageFont.load_default(size=11)
-    label_w = max(font.getlength(label) for label in labels) if colorbar else 0
-    height = max(h + 2, TILE_MIN_H if colorbar else 0)
-    width = w + 2 + (8 + BAR_W + 2 + 4 + int(label_w) + 2 if colorbar else 0)
-    canvas = Image.new(mode, (width, height), white)
+    widths = [font.getbbox(label)[2] for label in labels]  # right edge of the ink, from the pen position
+    width = max(w + 2, int(sum(widths)) + 24) if colorbar else w + 2
+    canvas = Image.new(mode, (width, h + 2 + (BAR_SPACE if colorbar else 0)), white)
     canvas.paste(Image.fromarray(pixels, mode=mode), (1, 1))
     draw = ImageDraw.Draw(canvas)
     draw.rectangle((0, 0, w + 1, h + 1), outline=frame)
     if colorbar:
-        x0, bar_h = w + 2 + 8, height - 2
-        ramp = np.linspace(hi, lo, bar_h)[:, None].repeat(BAR_W, axis=1)  # (bar_h, BAR_W), hi on top
-        canvas.paste(Image.fromarray(colorize(ramp, cmap, vrange), mode=mode), (x0 + 1, 1))
-        draw.rectangle((x0, 0, x0 + BAR_W + 1, height - 1), outline=frame)
-        for label, y in zip(labels, (1, height // 2, height - 2), strict=True):
-            draw.line((x0 + BAR_W + 1, y, x0 + BAR_W + 4, y), fill=text)
-            top = min(max(0, y - 6), height - 13)
-            draw.text((x0 + BAR_W + 6, top), label, fill=text, font=font)
+        y0 = h + 2 + 4  # the bar's frame, 4 pixels under the map's
+        ramp = np.linspace(lo, hi, width - 2)[None, :].repeat(BAR_H, axis=0)  # (BAR_H, width - 2), lo on the left
+        canvas.paste(Image.fromarray(colorize(ramp, cmap, vrange), mode=mode), (1, y0 + 1))
+        draw.rectangle((0, y0, width - 1, y0 + BAR_H + 1), outline=frame)
+        for label, label_w, x in zip(labels, widths, (0, (width - 1) // 2, width - 1), strict=True):
+            draw.line((x, y0 + BAR_H + 2, x, y0 + BAR_H + 4), fill=text)
+            left = min(max(0, x - label_w // 2), width - 1 - label_w)
+            draw.text((left, y0 + BAR_H + 5), label, fill=text, font=font)
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue(), (h, w)

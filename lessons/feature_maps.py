@@ -9,7 +9,7 @@ from cnnviz.ui import cached, lesson
 from cnnviz.ui import feature_controls as fc
 
 MAX_SIDE = 240  # the conv output's longer side on screen, pixels
-WIDTHS = [1.2, 2, 2, 2]  # the grid's columns: filter, Z, ReLU, pooled
+WIDTHS = [1.15, 2, 2, 2]  # the grid's columns: filter, Z, ReLU, pooled
 
 s = lesson.settings()
 st.title("6. Feature maps")
@@ -61,7 +61,8 @@ scale = features.display_scale(n_H, n_W, MAX_SIDE)  # screen pixels per map pixe
 left, right = st.columns([1, 3], gap="medium")
 with left:
     png, _ = fc.image_png(key, image, scale)
-    st.image(png, caption=f"A_prev: {caption}, {n_H_prev}×{n_W_prev}×{n_C_prev}", output_format="PNG")
+    st.image(png, output_format="PNG")
+    st.caption(f"A_prev: {caption}, {n_H_prev}×{n_W_prev}×{n_C_prev}")
 with right:
     st.markdown(
         f"**This run:** {n_C} filter{'s' if n_C > 1 else ''} of f = {f}, stride = {stride} (the sidebar's), "
@@ -114,10 +115,15 @@ for c, name in enumerate(choice.names):
             if name in kernels.DESCRIPTIONS:
                 st.caption(kernels.DESCRIPTIONS[name])
             st.code(fc.kernel_text(choice.kernel(name), common_factor=name != kernels.CUSTOM), language=None)
-        # output_format="PNG": "auto" would re-encode them as JPEG, blurring the maps' sharp edges.
-        cols[1].image(row["Z"].png, caption=f"Z[0, :, :, {c}] · {n_H}×{n_W}", output_format="PNG")
-        cols[2].image(row["relu"].png, caption=f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}", output_format="PNG")
-        cols[3].image(row["pooled"].png, caption=f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}", output_format="PNG")
+        for column, stage, text in (
+            (cols[1], "Z", f"Z[0, :, :, {c}] · {n_H}×{n_W}"),
+            (cols[2], "relu", f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}"),
+            (cols[3], "pooled", f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}"),
+        ):
+            # PNG: "auto" would re-encode as JPEG, blurring sharp edges. The caption apart: as an
+            # image caption, a caption wider than its image stretches the image.
+            column.image(row[stage].png, output_format="PNG")
+            column.caption(text)
 
 # --- Downloads -----------------------------------------------------------------------------------
 st.markdown("**Downloads** (full size, made when you click)")

@@ -173,11 +173,19 @@ def _png(data: bytes) -> Image.Image:
 
 @pytest.mark.parametrize(
     ("n_H", "n_W", "max_side", "scale"),
-    [(768, 1024, 256, 0.25), (128, 128, 256, 2.0), (100, 60, 256, 2.0), (2, 2, 256, 128.0), (256, 10, 256, 1.0)],
+    [
+        (768, 1024, 256, 0.25),
+        (128, 128, 240, 2.0),  # 256: a whole-number zoom, 7 % over
+        (100, 60, 256, 2.0),
+        (2, 2, 256, 147.0),
+        (256, 10, 256, 1.0),
+        (290, 10, 256, 1.0),  # within 15 %: shown as is, not blurred by a 0.88 shrink
+        (300, 10, 256, 256 / 300),
+    ],
 )
 def test_display_scale(n_H, n_W, max_side, scale):
-    assert features.display_scale(n_H, n_W, max_side) == scale
-    assert max(n_H, n_W) * scale <= max_side
+    assert features.display_scale(n_H, n_W, max_side) == pytest.approx(scale)
+    assert max(n_H, n_W) * scale <= features.OVERSHOOT * max_side
 
 
 def test_display_scale_errors():
@@ -189,19 +197,27 @@ def test_display_scale_errors():
 
 def test_tile_png_draws_the_map_scaled_with_its_colour_bar():
     values = np.array([[-2.0, 0.0], [1.0, 2.0]])  # (2, 2) signed
-    data, shown = features.tile_png(values, 3.0, "RdBu_r", (-2.0, 2.0))
-    assert shown == (6, 6)
+    data, shown = features.tile_png(values, 40.0, "RdBu_r", (-2.0, 2.0))
+    assert shown == (80, 80)
     im = _png(data)
-    assert im.mode == "RGB" and im.size[1] == features.TILE_MIN_H and im.size[0] > 6 + 2 + features.BAR_W
+    assert im.mode == "RGB" and im.size == (82, 82 + features.BAR_SPACE)
     pixels = np.asarray(im).astype(int)
-    blocks = pixels[1:7, 1:7].reshape(2, 3, 2, 3, 3)  # each value a crisp 3x3 block inside the 1-px frame
+    blocks = pixels[1:81, 1:81].reshape(2, 40, 2, 40, 3)  # each value a crisp 40x40 block inside the 1-px frame
     assert (blocks == blocks[:, :1, :, :1]).all()
     neg, zero, pos, top = blocks[0, 0, 0, 0], blocks[0, 0, 1, 0], blocks[1, 0, 0, 0], blocks[1, 0, 1, 0]
     assert neg[2] > neg[0] and top[0] > top[2]  # RdBu_r: negative blue, positive red
-    assert (zero == 255).all() or abs(zero - 247).max() <= 1  # 0 is the middle, near-white colour
+    assert abs(zero - 247).max() <= 1  # 0 is the middle, near-white colour
     assert pos[0] > pos[2] and top.sum() < pos.sum()  # 2 is a deeper red than 1
-    bar = pixels[1:-1, 6 + 2 + 8 + 1 + features.BAR_W // 2]  # the bar's middle column, top to bottom
-    assert bar[0][0] > bar[0][2] and bar[-1][2] > bar[-1][0]  # hi (red) on top, lo (blue) at the bottom
+    bar = pixels[82 + 4 + 1 + features.BAR_H // 2, 1:-1]  # the bar's middle row, left to right
+    np.testing.assert_array_equal(bar[0], neg)  # lo = -2 on the left, hi = 2 on the right
+    np.testing.assert_array_equal(bar[-1], top)
+    assert (pixels[-13:, 1:-1] < 200).any()  # labels under the bar
+
+
+def test_tile_png_is_wide_enough_for_its_labels():
+    data, shown = features.tile_png(np.array([[-123.456]]), 1.0, "RdBu", (-123.456, 123.456))
+    assert shown == (1, 1)
+    assert _png(data).size[0] > 60  # "-123", "0", "123" side by side
 
 
 def test_tile_png_gray_shrinks_by_area_average():
