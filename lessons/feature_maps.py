@@ -179,7 +179,10 @@ st.markdown(
 try:
     fig = cached.conv_forward_figure(A_prev, W, b, hparameters, 0, c, frame_ms=params.frame_ms(s["speed"]))
 except ValueError as err:
-    st.error(f"The preview is too small for this filter: {err}", icon=":material/block:")
+    st.error(
+        f"The preview is too small for this filter: {err}. Choose a larger preview size (the maps above are fine).",
+        icon=":material/block:",
+    )
 else:
     lesson.show(fig, "fm_anim")
     lesson.gif_button(

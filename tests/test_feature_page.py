@@ -283,3 +283,16 @@ def test_the_progress_bar_of_a_first_computation_never_breaks_a_rerun(monkeypatc
         at.run()  # cached
         healthy(at)
         assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("scene").shape, 3, 2, 1)
+
+
+def test_a_preview_too_small_for_the_filter_is_an_error_below_the_maps():
+    at = open_page("sample", "digit", f=7, pad=0)
+    at.toggle(key="fm_custom_on").set_value(True).run()
+    at.select_slider(key="fm_preview_size").set_value(4).run()
+    healthy(at)
+    assert "The preview is too small for this filter" in errors(at) and "f=7" in errors(at)
+    assert not at.get("plotly_chart")  # no animation, but every map
+    assert len(at.image) == 1 + 3 * (len(fc.DEFAULT_KERNELS) + 1)
+    at.select_slider(key="fm_preview_size").set_value(8).run()  # the fix the message suggests
+    healthy(at)
+    assert not at.error and at.get("plotly_chart")
