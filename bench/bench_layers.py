@@ -76,21 +76,28 @@ def _once(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def _loops_time(fn: Callable[[], object]) -> float:
+    """Seconds per call of the loops: one call if it takes over 0.2 s, else the median of three."""
+    first = _once(fn)
+    return first if first > 0.2 else statistics.median([first, _once(fn), _once(fn)])
+
+
 def _median_times(
     fns: dict[str, Callable[[], object]], prepare: dict[str, Callable[[], None]], rounds: int = 7
 ) -> dict[str, float]:
     """Median seconds per call of each function, measured in interleaved rounds.
 
-    Each sample is a batch of calls lasting >= 2 ms. The rounds alternate between the functions
-    so that a burst of load from other processes hits all of them alike, and every sample starts
-    after a pause: OpenBLAS (numpy) and OpenMP (torch) worker threads spin for a while after their
-    last call, and on 2 cores the other library's spinning threads would slow this one down.
+    Each sample is a batch of calls lasting >= 10 ms (the first calls after a pause run on cold
+    caches). The rounds alternate between the functions so that a burst of load from other
+    processes hits all of them alike, and every sample starts after a pause: OpenBLAS (numpy) and
+    OpenMP (torch) worker threads spin for a while after their last call, and on 2 cores the other
+    library's spinning threads would slow this one down.
     prepare[name], if given, runs untimed before each of that function's samples.
     """
     numbers = {}
     for name, fn in fns.items():
         prepare.get(name, lambda: None)()
-        numbers[name] = max(1, math.ceil(2e-3 / max(_once(fn), 1e-7)))
+        numbers[name] = max(1, math.ceil(1e-2 / max(_once(fn), 1e-7)))
     samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
@@ -197,7 +204,7 @@ def _run_case(
         times = _median_times(fns, prepare)
         if torch is not None:
             torch.set_num_threads(_TORCH_THREADS)
-        t_layers = _once(calls["layers"][pass_index]) if case.loops else None
+        t_layers = _loops_time(calls["layers"][pass_index]) if case.loops else None
         rows.append((f"{case.name} {pass_name}", times["fast"], times.get("torch"), times.get("torch1"), t_layers))
     return rows
 
@@ -256,7 +263,9 @@ def main() -> None:
         print(
             f"torch {torch.__version__}: {_TORCH_THREADS} threads (its default; 'torch 1t': one thread), float64 NCHW"
         )
-    print("fast and layers: float64 NHWC; medians of 7 interleaved rounds; layers timed once, where it takes seconds")
+    print(
+        "fast and layers: float64 NHWC; medians of 7 interleaved rounds; layers: 1-3 runs, only where it takes seconds"
+    )
     header = (
         f"{'case':<42} {'fast':>10} {'torch f64':>10} {'fast/torch':>10} {'torch 1t':>10} {'fast/1t':>8}"
         f" {'layers':>10} {'layers/fast':>11}"
