@@ -24,8 +24,9 @@ from cnnviz import windows
 
 # Working-set budget of one block (bytes): the im2col block of conv_forward, the rows of a pooling
 # pass. Small enough to stay in L2 cache (on a 2 MB-L2 machine 128-512 KB measured best), big
-# enough that the Python loop over blocks costs little next to the work in each. conv_backward,
-# with f*f more numpy calls per block, uses twice as much.
+# enough that the Python loop over blocks costs little next to the work in each. conv_backward
+# uses 4x for its im2col blocks and 8x for the stride-1 col2im (f*f numpy calls per block, each
+# with ~7 us of fixed cost): measured best there. All are bounded, whatever the input size.
 _BLOCK_BYTES = 1 << 18
 
 
@@ -161,6 +162,42 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: 
     return Z, cache
 
 
+def _col2im_stride1(pad_shape: tuple, dZ: np.ndarray, W_col: np.ndarray, f: int, budget: int) -> np.ndarray:
+    """col2im(W @ dZ.T) for stride 1, channel first, as whole-array slices of a flat buffer.
+
+    Number the positions of the padded grid q = (i*n_H_pad + h)*n_W_pad + w, valid or not, and put
+    dZ there (zeros where no window starts). Window offset (di, dj) then shifts every position by the
+    same di*n_W_pad + dj, so each offset's contribution is one contiguous slice per channel:
+    dA_flat[c, q + di*n_W_pad + dj] += dcols_T[di, dj, c, q]. Positions without a window carry
+    dZ = 0 and add zeros, wherever they land (a tail of zeros takes the last ones).
+
+    Arguments:
+    pad_shape -- (n_C_prev, m, n_H_pad, n_W_pad), channel-first shape of the padded input
+    dZ -- shape (m, n_H, n_W, n_C), n_H = n_H_pad - f + 1 (stride 1)
+    W_col -- W as (f*f*n_C_prev, n_C)
+
+    Returns:
+    dA_prev_pad -- channel first, shape (n_C_prev, m, n_H_pad, n_W_pad) (a view of the flat buffer)
+    """
+    (n_C_prev, m, n_H_pad, n_W_pad) = pad_shape
+    (m, n_H, n_W, n_C) = np.shape(dZ)
+    Q = m * n_H_pad * n_W_pad
+    dZ_grid = np.zeros((m, n_H_pad, n_W_pad, n_C))
+    dZ_grid[:, :n_H, :n_W] = dZ
+    dZ_grid = dZ_grid.reshape(Q, n_C)
+    tail = (f - 1) * (n_W_pad + 1)  # the farthest offset's overhang past the last position
+    dA_flat = np.zeros((n_C_prev, Q + tail))
+    rows = max(1, budget // (W_col.shape[0] * 8))
+    for q0 in range(0, Q, rows):
+        q1 = min(q0 + rows, Q)
+        dcols_T = (W_col @ dZ_grid[q0:q1].T).reshape(f, f, n_C_prev, q1 - q0)  # (f, f, n_C_prev, q1 - q0)
+        for di in range(f):
+            for dj in range(f):
+                shift = di * n_W_pad + dj
+                dA_flat[:, q0 + shift : q1 + shift] += dcols_T[di, dj]
+    return dA_flat[:, :Q].reshape(n_C_prev, m, n_H_pad, n_W_pad)
+
+
 def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     """Backward pass of a convolution layer, blocked like conv_forward.
 
@@ -193,15 +230,19 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
 
     # Windows that do not overlap (stride >= f) take dcols = dZ @ W.T through one strided view of
     # dA_prev_pad. Overlapping ones are added offset by offset into a channel-first dA_prev_pad
-    # from dcols.T = W @ dZ.T: then both sides of each add are long runs (a row of the image),
-    # not n_C_prev-element snippets, which numpy handles several times faster.
+    # from dcols.T = W @ dZ.T: then both sides of each add are long runs (a row of the image, or
+    # for stride 1 the whole batch: _col2im_stride1), not n_C_prev-element snippets, which numpy
+    # handles several times faster.
     overlap = stride < f
-    if overlap:
-        dA_prev_pad = np.zeros((n_C_prev, m, n_H_prev + 2 * pad, n_W_prev + 2 * pad))  # channel first
+    pad_shape = (n_C_prev, m, n_H_prev + 2 * pad, n_W_prev + 2 * pad)
+    if overlap and stride == 1:
+        dA_prev_pad = _col2im_stride1(pad_shape, dZ, W_col, f, 8 * _BLOCK_BYTES)
+    elif overlap:
+        dA_prev_pad = np.zeros(pad_shape)  # channel first
     else:
         dA_prev_pad = np.zeros(A_prev_pad.shape)
         dA_window = _window_view(dA_prev_pad, f, stride, n_H, n_W)  # writeable: no two windows share an element
-    budget = 2 * _BLOCK_BYTES
+    budget = 4 * _BLOCK_BYTES
     buffer = _Im2col(cols, budget)
     for i0, i1, h0, h1, start, end in _blocks(m, n_H, n_W, K, budget):
         dZ_block = dZ_rows[start:end]  # (rows, n_C)
@@ -209,6 +250,8 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
         if not overlap:
             dA_window[i0:i1, h0:h1] += (dZ_block @ W_col.T).reshape(i1 - i0, h1 - h0, n_W, f, f * n_C_prev)
             continue
+        if stride == 1:
+            continue  # done above
         dcols_T = (W_col @ dZ_block.T).reshape(f, f, n_C_prev, i1 - i0, h1 - h0, n_W)
         dA_block = dA_prev_pad[:, i0:i1, h0 * stride :]  # from the block's first window row on
         for di in range(f):
