@@ -392,3 +392,20 @@ def trace_pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max", i: int 
             )
         )
     return steps
+
+
+def tied_windows(A_prev: np.ndarray, hparameters: Mapping) -> int:
+    """How many pooling windows, over every example and channel, have their maximum more than once.
+
+    At such a window max pooling has no derivative: a finite-difference check there disagrees
+    with any one-element rule, ours (the first maximum) included.
+
+    Arguments:
+    A_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev)
+    hparameters -- dict with "f" and "stride"
+    """
+    f, stride = windows.check_pool(A_prev, hparameters, "max")
+    views = np.lib.stride_tricks.sliding_window_view(A_prev, (f, f), axis=(1, 2))[:, ::stride, ::stride]
+    # views: (m, n_H, n_W, n_C, f, f)
+    top = views.max(axis=(-2, -1), keepdims=True)
+    return int(((views == top).sum(axis=(-2, -1)) > 1).sum())

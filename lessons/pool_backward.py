@@ -1,6 +1,5 @@
 """Lesson 5: pool_backward with create_mask_from_window and distribute_value."""
 
-import numpy as np
 import streamlit as st
 
 from cnnviz import inputs, narration, params
@@ -43,9 +42,10 @@ st.markdown(
 st.code(narration.pool_backward_code(step, i, stride, f, n_H, n_W, n_C, mode), language="python")
 st.markdown("**Numerical gradient check**")
 errors = cached.check_pool_backward(A_prev, hparameters, mode, dA)
-ties = mode == "max" and any(len(np.unique(A_prev[..., k_])) < A_prev[..., k_].size for k_ in range(n_C))
+ties = cached.tied_windows(A_prev, hparameters) if mode == "max" else 0
 note = (
-    "This input has repeated values: at a tie max pooling has no derivative, so a mismatch there is expected."
+    f"{ties} pooling window(s) of this input hold their maximum more than once: there max pooling has no "
+    "derivative, so a mismatch is expected (choose Values: normal for a tie-free input)."
     if ties
     else ""
 )

@@ -140,3 +140,12 @@ def test_script_in_a_link_is_ignored_and_shown_as_text():
     (warning,) = at.warning
     assert "mode=`<script>alert(1)</script" in warning.value  # inside a code span: shown, not run
     assert_healthy(at)
+
+
+def test_pool_backward_explains_a_gradient_check_at_tied_maxima():
+    tied = run("lessons/pool_backward.py", query={"values": "integers"})
+    assert_healthy(tied)
+    assert any("hold their maximum more than once" in c.value for c in tied.caption)
+    untied = run("lessons/pool_backward.py")
+    assert not any("hold their maximum more than once" in c.value for c in untied.caption)
+    assert "DIFFERS" not in str(untied.dataframe[0].value)

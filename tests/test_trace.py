@@ -238,3 +238,12 @@ def test_backward_traces_reject_a_gradient_of_the_wrong_shape():
     _, cache = L.pool_forward(A_prev, {"f": 2, "stride": 2})
     with pytest.raises(ValueError, match=r"dA has shape \(1, 3, 3, 1\)"):
         T.trace_pool_backward(np.zeros((1, 3, 3, 1)), cache)
+
+
+def test_tied_windows_counts_windows_with_a_repeated_maximum():
+    A_prev = np.array([[1.0, 3.0, 0.0, 0.0], [3.0, 2.0, 0.0, 5.0]]).reshape(1, 2, 4, 1)
+    # windows (f=2, stride=2): [[1, 3], [3, 2]] ties at 3; [[0, 0], [0, 5]] does not
+    assert T.tied_windows(A_prev, {"f": 2, "stride": 2}) == 1
+    assert T.tied_windows(np.random.default_rng(0).standard_normal((2, 6, 6, 3)), {"f": 3, "stride": 1}) == 0
+    # every overlapping window of a constant input is a tie: 2 examples * 4 * 4 positions * 3 channels
+    assert T.tied_windows(np.ones((2, 6, 6, 3)), {"f": 3, "stride": 1}) == 2 * 4 * 4 * 3

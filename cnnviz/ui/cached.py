@@ -22,6 +22,7 @@ trace_conv_forward = _cache(trace.trace_conv_forward)
 trace_pool_forward = _cache(trace.trace_pool_forward)
 trace_conv_backward = _cache(trace.trace_conv_backward)
 trace_pool_backward = _cache(trace.trace_pool_backward)
+tied_windows = _cache(trace.tied_windows)
 
 zero_pad_figure = _shared(figures.zero_pad_figure)
 conv_forward_figure = _shared(figures.conv_forward_figure)
