@@ -64,6 +64,7 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: 
     cache -- (A_prev, W, b, hparameters) for conv_backward
     """
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
+    A_prev, W, b = np.asarray(A_prev), np.asarray(W), np.asarray(b)  # nested lists work too
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
     (m, n_H, n_W, n_C) = windows.conv_out_shape(A_prev.shape, W.shape, stride, pad)
@@ -96,6 +97,7 @@ def pool_forward(A_prev: np.ndarray, hparameters: Mapping, mode: str = "max") ->
     cache -- (A_prev, hparameters) for pool_backward
     """
     f, stride = windows.check_pool(A_prev, hparameters, mode)
+    A_prev = np.asarray(A_prev)  # nested lists work too
     (m, n_H, n_W, n_C) = windows.pool_out_shape(A_prev.shape, f, stride)
 
     A = np.zeros((m, n_H, n_W, n_C))
@@ -129,6 +131,7 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     """
     (A_prev, W, b, hparameters) = cache
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
+    A_prev, W, dZ = np.asarray(A_prev), np.asarray(W), np.asarray(dZ)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
     windows.check_grad("dZ", dZ, windows.conv_out_shape(A_prev.shape, W.shape, stride, pad), "Z")
@@ -203,6 +206,7 @@ def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray
     """
     (A_prev, hparameters) = cache
     f, stride = windows.check_pool(A_prev, hparameters, mode)
+    A_prev, dA = np.asarray(A_prev), np.asarray(dA)
     windows.check_grad("dA", dA, windows.pool_out_shape(A_prev.shape, f, stride), "A")
     (m, n_H, n_W, n_C) = dA.shape
 

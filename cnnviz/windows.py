@@ -56,7 +56,7 @@ def uncovered(n_prev: int, f: int, stride: int, pad: int = 0) -> list[int]:
 
 def _as_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name}={value!r} must be a whole number")
+        raise ValueError(f"{name}={value!r} must be a whole number of type int, not {type(value).__name__}")
     return int(value)
 
 
@@ -70,7 +70,8 @@ def check_4d(name: str, X: np.ndarray, layout: str) -> tuple[int, int, int, int]
     """Return X.shape if X is a 4-D array, else raise ValueError naming the expected layout."""
     shape = np.shape(X)
     if len(shape) != 4:
-        raise ValueError(f"{name} must be 4-D {layout}, got shape {shape}; add the missing axes")
+        fix = "add the missing axes" if len(shape) < 4 else "drop the extra axes"
+        raise ValueError(f"{name} must be 4-D {layout}, got shape {shape}; {fix}")
     return shape  # type: ignore[return-value]
 
 

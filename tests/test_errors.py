@@ -46,6 +46,11 @@ CASES = [
         "A_prev must be 4-D (m, n_H_prev, n_W_prev, n_C_prev), got shape (5, 5); add the missing axes",
     ),
     (
+        "conv A_prev 5-D",
+        lambda M: conv(M, A_prev=np.zeros((1, 2, 5, 5, 3))),
+        "A_prev must be 4-D (m, n_H_prev, n_W_prev, n_C_prev), got shape (1, 2, 5, 5, 3); drop the extra axes",
+    ),
+    (
         "conv W 3-D",
         lambda M: conv(M, W=np.zeros((3, 3, 3))),
         "W must be 4-D (f, f, n_C_prev, n_C), got shape (3, 3, 3); add the missing axes",
@@ -127,11 +132,23 @@ CASES = [
     (
         "conv stride float",
         lambda M: conv(M, hparameters={"pad": 1, "stride": 1.5}),
-        "stride=1.5 must be a whole number",
+        "stride=1.5 must be a whole number of type int, not float",
     ),
-    ("conv pad 1.0", lambda M: conv(M, hparameters={"pad": 1.0, "stride": 1}), "pad=1.0 must be a whole number"),
-    ("pool f string", lambda M: pool(M, hparameters={"f": "2", "stride": 2}), "f='2' must be a whole number"),
-    ("pool stride bool", lambda M: pool(M, hparameters={"f": 2, "stride": True}), "stride=True must be a whole number"),
+    (
+        "conv pad 1.0",
+        lambda M: conv(M, hparameters={"pad": 1.0, "stride": 1}),
+        "pad=1.0 must be a whole number of type int, not float",
+    ),
+    (
+        "pool f string",
+        lambda M: pool(M, hparameters={"f": "2", "stride": 2}),
+        "f='2' must be a whole number of type int, not str",
+    ),
+    (
+        "pool stride bool",
+        lambda M: pool(M, hparameters={"f": 2, "stride": True}),
+        "stride=True must be a whole number of type int, not bool",
+    ),
     (
         "conv backward validates its cache",
         lambda M: conv_back(M, cache=(A4, W4, B4, {"pad": -2, "stride": 1})),

@@ -61,3 +61,21 @@ def test_max_pool_tie_goes_to_first_maximum_only():
 
 def test_distribute_value():
     np.testing.assert_allclose(L.distribute_value(2.0, (2, 2)), np.full((2, 2), 0.5))
+
+
+def test_nested_lists_work_like_arrays():
+    rng = np.random.default_rng(4)
+    A_prev, W, b = (
+        rng.standard_normal((1, 4, 4, 2)),
+        rng.standard_normal((2, 2, 2, 3)),
+        rng.standard_normal((1, 1, 1, 3)),
+    )
+    hp = {"stride": 1, "pad": 1}
+    Z, cache = L.conv_forward(A_prev, W, b, hp)
+    Z_list, cache_list = L.conv_forward(A_prev.tolist(), W.tolist(), b.tolist(), hp)
+    np.testing.assert_array_equal(Z_list, Z)
+    for got, want in zip(L.conv_backward(Z.tolist(), cache_list), L.conv_backward(Z, cache), strict=True):
+        np.testing.assert_array_equal(got, want)
+    A, pool_cache = L.pool_forward(A_prev.tolist(), {"f": 2, "stride": 2})
+    np.testing.assert_array_equal(A, L.pool_forward(A_prev, {"f": 2, "stride": 2})[0])
+    assert L.pool_backward(A.tolist(), pool_cache).shape == A_prev.shape
