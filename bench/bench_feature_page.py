@@ -23,6 +23,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from bench import proc_status_kb
+
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -102,16 +104,6 @@ def upload(at, data: bytes, name: str = "photo.jpg") -> float:  # noqa: ANN001
     if len(at.image) != 1 + 3 * len(FILTERS) or not at.get("plotly_chart"):
         raise RuntimeError(f"the page did not draw every map: {len(at.image)} images")
     return elapsed
-
-
-def _vm(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def _reset_peak() -> bool:
@@ -239,9 +231,9 @@ def main() -> None:
 
     at = page_with_filters()
     peak_ok = _reset_peak()
-    rss_before = _vm("VmRSS")
+    rss_before = proc_status_kb("VmRSS")
     first = upload(at, data)
-    rss_peak = _vm("VmHWM")
+    rss_peak = proc_status_kb("VmHWM")
     reruns = []
     for _ in range(RERUNS):
         t = time.perf_counter()

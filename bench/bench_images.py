@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from bench import proc_status_kb
 from cnnviz import features, images, kernels
 from tests.fixtures_images import encode, photo_array, photo_jpeg
 
@@ -54,26 +55,15 @@ def _timed(fn, *args) -> float:
     return time.perf_counter() - t
 
 
-def _vm(field: str) -> int | None:
-    """A /proc/self/status field in kB (Linux), or None."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def peak_rss_growth_mb(data: bytes, max_side: int) -> float | None:
     """Peak RSS during one run minus RSS before it (resets the high-water mark via clear_refs)."""
     try:
         Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
     except OSError:
         return None
-    before = _vm("VmRSS")
+    before = proc_status_kb("VmRSS")
     pipeline(data, max_side)
-    peak = _vm("VmHWM")
+    peak = proc_status_kb("VmHWM")
     return None if before is None or peak is None else (peak - before) / 1024
 
 
