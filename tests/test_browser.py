@@ -1,8 +1,12 @@
 """What only a browser shows: pages render with a chart, Play animates, a slider redraws the figure."""
 
+import io
 import os
+import re
+from pathlib import Path
 
 import browser
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -77,3 +81,17 @@ def test_a_bad_link_warns_and_explains_without_a_traceback(page, app_url):
     assert page.get_by_text("Ignored stride=").count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.errors == []  # the alert icons come from this machine, not a font host
+
+
+def test_feature_map_downloads_are_real_files(page, app_url):
+    page.goto(f"{app_url}/feature_maps?source=sample&sample=disc")
+    browser.wait_for_chart(page)
+    with page.expect_download(timeout=30000) as info:
+        page.get_by_role("button", name=re.compile(r"^Z as \.npy")).click()
+    Z = np.load(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert Z.ndim == 4 and Z.shape[0] == 1 and Z.shape[3] == 4  # (1, n_H, n_W, n_C), four default kernels
+    assert np.isfinite(Z).all() and Z.std() > 0
+    with page.expect_download(timeout=60000) as info:
+        page.get_by_role("button", name=re.compile(r"GIF")).first.click()
+    assert Path(info.value.path()).read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+    assert page.errors == []
