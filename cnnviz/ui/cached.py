@@ -5,7 +5,7 @@ One wrapper per function, made once at import, so every page shares the same cac
 
 import streamlit as st
 
-from cnnviz import export, fast, figures, gradcheck, layers, trace
+from cnnviz import export, figures, gradcheck, layers, trace
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
 # Figures are shared, not copied: unpickling a go.Figure re-validates it (~0.4 s at the defaults),
@@ -16,7 +16,6 @@ conv_forward = _cache(layers.conv_forward)
 pool_forward = _cache(layers.pool_forward)
 conv_backward = _cache(layers.conv_backward)
 pool_backward = _cache(layers.pool_backward)
-fast_conv_forward = _cache(fast.conv_forward)
 
 trace_conv_forward = _cache(trace.trace_conv_forward)
 trace_pool_forward = _cache(trace.trace_pool_forward)

@@ -15,8 +15,6 @@ import streamlit as st
 from cnnviz import images, inputs, params, windows
 from cnnviz.ui import cached
 
-CACHE = {"max_entries": 24, "show_spinner": False}
-
 
 def settings() -> dict[str, Any]:
     """The sidebar's settings for this run (app.py stores them before running the page)."""
@@ -50,7 +48,7 @@ def source_image(s: dict[str, Any]) -> tuple[np.ndarray, str]:
     return sample(s["sample"]), f"sample image '{s['sample']}'"
 
 
-@st.cache_data(**CACHE)
+@st.cache_data(max_entries=24, show_spinner=False)
 def _resized(image: np.ndarray, n_H_prev: int, n_W_prev: int) -> np.ndarray:
     return inputs.image_tensor(image, n_H_prev, n_W_prev)
 
