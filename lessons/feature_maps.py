@@ -140,19 +140,20 @@ with cols[0]:
         icon=":material/image:",
         help="For Z, ReLU and pooled: a grid of every map, and one full-size PNG per filter.",
     )
-for column, (stage, name, array) in zip(
-    cols[1:], [("Z", "Z", maps.Z), ("relu", "ReLU", maps.relu), ("pooled", "pooled A", maps.pooled)], strict=True
-):
+# relu is derived from Z on access: the buttons get it only when clicked.
+stages = [("Z", "Z", maps.Z.shape, lambda: maps.Z), ("relu", "ReLU", maps.Z.shape, lambda: maps.relu)]
+stages.append(("pooled", "pooled A", maps.pooled.shape, lambda: maps.pooled))
+for column, (stage, name, shape, get) in zip(cols[1:], stages, strict=True):
     with column:
         st.download_button(
-            f"{name} as .npy ({(array.nbytes + 128) / 2**20:.1f} MB)",
-            data=lambda array=array: images.to_npy_bytes(array[None]),
+            f"{name} as .npy ({(8 * shape[0] * shape[1] * shape[2] + 128) / 2**20:.1f} MB)",
+            data=lambda get=get: images.to_npy_bytes(get()[None]),
             file_name=f"{stage}_{tag}.npy",
             mime="application/octet-stream",
             key=f"fm_npy_{stage}",
             on_click="ignore",
             icon=":material/data_array:",
-            help=f"float64, shape (1, {array.shape[0]}, {array.shape[1]}, {n_C}) = (m, n_H, n_W, n_C); np.load() it.",
+            help=f"float64, shape (1, {shape[0]}, {shape[1]}, {n_C}) = (m, n_H, n_W, n_C); np.load() it.",
         )
 
 # --- The window, step by step, on a small preview -------------------------------------------------
