@@ -8,24 +8,19 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cnnviz.ui import sidebar
+from cnnviz.app import registry, sidebar
 
 # A 4x4 grid with one window highlighted, drawn here: an icon name or emoji would be fetched from a font CDN.
 ICON = np.kron(np.indices((4, 4)).sum(axis=0) % 2 * 60 + 170, np.ones((8, 8))).astype(np.uint8)[:, :, None].repeat(3, 2)
 ICON[:16, :16] = (230, 40, 60)
 st.set_page_config(page_title="cnnviz — convolution step by step", page_icon=Image.fromarray(ICON), layout="wide")
 
-LESSONS = [
-    st.Page("lessons/home.py", title="Start here", icon=":material/home:", default=True),
-    st.Page("lessons/zero_padding.py", title="1. Zero padding", url_path="zero_padding"),
-    st.Page("lessons/convolution.py", title="2. Convolution", url_path="convolution"),
-    st.Page("lessons/pooling.py", title="3. Pooling", url_path="pooling"),
-    st.Page("lessons/conv_backward.py", title="4. Convolution backward", url_path="conv_backward"),
-    st.Page("lessons/pool_backward.py", title="5. Pooling backward", url_path="pool_backward"),
-    st.Page("lessons/feature_maps.py", title="6. Feature maps", url_path="feature_maps"),
+PAGES = [
+    st.Page(lesson.path, title=lesson.title, url_path=lesson.url_path or None, default=lesson is registry.HOME)
+    for lesson in registry.PAGES
 ]
 
-page = st.navigation(LESSONS)
+page = st.navigation(PAGES)
 settings = sidebar.render()
 st.session_state["settings"] = settings
 sidebar.show_query_warnings(settings)

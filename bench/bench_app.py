@@ -10,14 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-PAGES = [
-    ("zero_padding", "lessons/zero_padding.py"),
-    ("convolution", "lessons/convolution.py"),
-    ("pooling", "lessons/pooling.py"),
-    ("conv_backward", "lessons/conv_backward.py"),
-    ("pool_backward", "lessons/pool_backward.py"),
-    ("feature_maps", "lessons/feature_maps.py"),
-]
+from cnnviz.app import registry  # noqa: E402
+
+PAGES = [(lesson.key, lesson.path) for lesson in registry.LESSONS]
 RERUN_BUDGET_MS = 300
 REDRAW_BUDGET_S = 1.0
 

@@ -118,7 +118,8 @@ def stages(data: bytes) -> list[tuple[str, float]]:
     """The page's work, stage by stage, outside Streamlit (one run, a fresh photo)."""
     import numpy as np
 
-    from cnnviz import features, figures, images, kernels
+    from cnnviz.draw import figures
+    from cnnviz.pictures import features, images, kernels
 
     out = []
     t = time.perf_counter()
@@ -127,7 +128,7 @@ def stages(data: bytes) -> list[tuple[str, float]]:
     W = kernels.kernel_bank(FILTERS, loaded.array.shape[2])
     t = time.perf_counter()
     maps = features.compute_feature_maps(loaded.array, W, stride=1, pad=1)
-    out.append(("conv + ReLU + pool (cnnviz.fast, 8 filters)", time.perf_counter() - t))
+    out.append(("conv + ReLU + pool (cnnviz.core.fast, 8 filters)", time.perf_counter() - t))
     t = time.perf_counter()
     features.feature_tiles(maps, 240)
     scale = features.display_scale(*maps.Z.shape[:2], 240)

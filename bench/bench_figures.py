@@ -18,7 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cnnviz import export, figures, layers
+from cnnviz.core import layers
+from cnnviz.draw import export, figures
 
 MB = 1_000_000
 

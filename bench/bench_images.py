@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 from bench import proc_status_kb
-from cnnviz import features, images, kernels
+from cnnviz.pictures import features, images, kernels
 from tests.fixtures_images import encode, photo_array, photo_jpeg
 
 BUDGET_S = 2.0

@@ -1,4 +1,4 @@
-"""cnnviz.fast vs PyTorch CPU vs the cnnviz.layers loops, side by side in one run.
+"""cnnviz.core.fast vs PyTorch CPU vs the cnnviz.core.layers loops, side by side in one run.
 
 Every timing is the median of several repeats (time.perf_counter). Like for like: float64 for
 both numpy and torch; each library gets its native layout, prepared outside the timer (NHWC for
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz import fast, layers
+from cnnviz.core import fast, layers
 
 try:
     import torch

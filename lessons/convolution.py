@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from cnnviz import narration, params
-from cnnviz.ui import cached, lesson
+from cnnviz.app import cached, lesson
+from cnnviz.app import settings as params
+from cnnviz.steps import narration
 
 s = lesson.settings()
 st.title("2. Convolution forward")

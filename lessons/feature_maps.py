@@ -3,10 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import features, images, kernels, params
-from cnnviz.images import LUMA
-from cnnviz.ui import cached, lesson
-from cnnviz.ui import feature_controls as fc
+from cnnviz.app import cached, lesson
+from cnnviz.app import feature_controls as fc
+from cnnviz.app import settings as params
+from cnnviz.core.errors import InputError
+from cnnviz.pictures import features, images, kernels
+from cnnviz.pictures.images import LUMA
 
 MAX_SIDE = 240  # the conv output's longer side on screen, pixels
 WIDTHS = [1.15, 2, 2, 2]  # the grid's columns: filter, Z, ReLU, pooled
@@ -15,7 +17,7 @@ s = lesson.settings()
 st.title("6. Feature maps")
 st.markdown(
     "A picture goes through the same `conv_forward` → ReLU → `pool_forward` as in lessons 2 and 3, at its full "
-    "working size (with `cnnviz.fast`, the vectorized twin of the loops, equal to them by test). Each kernel is "
+    "working size (with `cnnviz.core.fast`, the vectorized twin of the loops, equal to them by test). Each kernel is "
     "one filter and makes one **feature map**: edge kernels (Sobel, Laplacian, outline) light up where the "
     "brightness changes, blurs smooth it. ReLU keeps the positive responses only; pooling shrinks the map, keeping "
     "each window's strongest (max) or mean (average) response."
@@ -179,7 +181,7 @@ st.markdown(
 )
 try:
     fig = cached.conv_forward_figure(A_prev, W, b, hparameters, 0, c, frame_ms=params.frame_ms(s["speed"]))
-except ValueError as err:
+except InputError as err:
     st.error(
         f"The preview is too small for this filter: {err}. Choose a larger preview size (the maps above are fine).",
         icon=":material/block:",

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import export, inputs
+from cnnviz.core import inputs
+from cnnviz.draw import export
 
 st.title("cnnviz — convolution and pooling, one window at a time")
 st.markdown(

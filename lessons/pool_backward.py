@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from cnnviz import inputs, narration, params
-from cnnviz.ui import cached, lesson
+from cnnviz.app import cached, lesson
+from cnnviz.app import settings as params
+from cnnviz.core import inputs
+from cnnviz.steps import narration
 
 s = lesson.settings()
 st.title("5. Pooling backward")

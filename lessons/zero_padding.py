@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz.ui import cached, lesson
+from cnnviz.app import cached, lesson
 
 s = lesson.settings()
 st.title("1. Zero padding")

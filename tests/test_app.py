@@ -7,17 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import params
+from cnnviz.app import registry
+from cnnviz.app import settings as params
 
 APP = Path(__file__).parents[1] / "app.py"
-LESSONS = [
-    "lessons/zero_padding.py",
-    "lessons/convolution.py",
-    "lessons/pooling.py",
-    "lessons/conv_backward.py",
-    "lessons/pool_backward.py",
-    "lessons/feature_maps.py",
-]
+LESSONS = [lesson.path for lesson in registry.LESSONS]
 SLIDERS = [k for k, s in params.SPECS.items() if not s.is_choice and k not in ("seed", "i", "c", "step")]
 TIMEOUT = 60
 

@@ -9,9 +9,11 @@ import browser
 import numpy as np
 import pytest
 
+from cnnviz.app import registry
+
 pytestmark = pytest.mark.browser
 
-PAGES = ["", "zero_padding", "convolution", "pooling", "conv_backward", "pool_backward", "feature_maps"]
+PAGES = [lesson.url_path for lesson in registry.PAGES]
 
 
 @pytest.fixture(scope="module")

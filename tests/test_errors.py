@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from cnnviz import fast, layers
+from cnnviz.core import fast, layers
 
 MODULES = [pytest.param(layers, id="layers"), pytest.param(fast, id="fast")]
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import export as E
-from cnnviz import layers as L
-from cnnviz import trace as T
+from cnnviz.core import layers as L
+from cnnviz.draw import export as E
+from cnnviz.steps import trace as T
 
 MB = 1_000_000
 

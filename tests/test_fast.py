@@ -1,4 +1,4 @@
-"""cnnviz.fast equals the step-by-step loops of cnnviz.layers on random shapes, ties included."""
+"""cnnviz.core.fast equals the step-by-step loops of cnnviz.core.layers on random shapes, ties included."""
 
 from unittest import mock
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import fast, layers
+from cnnviz.core import fast, layers
 
 RTOL, ATOL = 1e-10, 1e-12
 

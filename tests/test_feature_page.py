@@ -1,6 +1,6 @@
 """Lesson 6 (Feature maps) driven through the app with AppTest: what it shows, for every input and control.
 
-Expected shapes come from cnnviz.windows.output_size; the kernels and samples from their modules.
+Expected shapes come from cnnviz.core.windows.output_size; the kernels and samples from their modules.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import features, images, kernels, params, windows
-from cnnviz.ui import feature_controls as fc
+from cnnviz.app import feature_controls as fc
+from cnnviz.app import settings as params
+from cnnviz.core import windows
+from cnnviz.pictures import features, images, kernels
 
 APP = Path(__file__).parents[1] / "app.py"
 PAGE = "lessons/feature_maps.py"

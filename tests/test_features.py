@@ -1,4 +1,4 @@
-"""cnnviz.features: conv -> ReLU -> pool with cnnviz.fast equals the course's loops; previews; grids."""
+"""cnnviz.pictures.features: conv -> ReLU -> pool with cnnviz.core.fast equals the course's loops; previews; grids."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cnnviz import features, kernels, layers
-from cnnviz.images import sample_image
+from cnnviz.core import layers
+from cnnviz.pictures import features, kernels
+from cnnviz.pictures.images import sample_image
 
 
 @settings(max_examples=25, deadline=None)

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import figures as F
-from cnnviz import layers as L
-from cnnviz import trace as T
-from cnnviz import windows
+from cnnviz.core import layers as L
+from cnnviz.core import windows
+from cnnviz.draw import figures as F
+from cnnviz.steps import trace as T
 
 MB = 1_000_000
 

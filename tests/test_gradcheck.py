@@ -5,7 +5,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from cnnviz import fast, gradcheck, layers
+from cnnviz.core import fast, gradcheck, layers
 
 MODULES = [pytest.param(layers, id="layers"), pytest.param(fast, id="fast")]
 

@@ -1,4 +1,4 @@
-"""cnnviz.images: every upload case of the Feature maps lesson, samples, downloads, safe names."""
+"""cnnviz.pictures.images: every upload case of the Feature maps lesson, samples, downloads, safe names."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cnnviz import images
-from cnnviz.images import ImageError, load_image
+from cnnviz.pictures import images
+from cnnviz.pictures.images import ImageError, load_image
 
 ROOT = Path(__file__).parents[1]
 RED, BLUE, WHITE, BLACK = (1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)
@@ -279,7 +279,7 @@ def test_bomb_rejection_keeps_process_memory_bounded():
         import resource, sys
         sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / "tests")!r}]
         import fixtures_images as F
-        from cnnviz.images import ImageError, load_image
+        from cnnviz.pictures.images import ImageError, load_image
         data = F.bomb_png()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try:

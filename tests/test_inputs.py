@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cnnviz import inputs
+from cnnviz.core import inputs
 
 
 def test_random_tensor_follows_the_course_seeding():

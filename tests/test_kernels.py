@@ -1,4 +1,4 @@
-"""cnnviz.kernels: the presets do what their names say, the bank's channel rule, custom kernel parsing."""
+"""cnnviz.pictures.kernels: the presets do what their names say, the bank's channel rule, custom kernel parsing."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import kernels, layers
-from cnnviz.images import LUMA
+from cnnviz.core import layers
+from cnnviz.pictures import kernels
+from cnnviz.pictures.images import LUMA
 
 
 def conv(image: np.ndarray, W: np.ndarray, pad: int) -> np.ndarray:

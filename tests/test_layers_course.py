@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnviz import layers as L
+from cnnviz.core import layers as L
 
 
 def test_zero_pad_shape_and_ring():

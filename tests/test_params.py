@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnnviz import params
+from cnnviz.app import settings as params
 
 
 def test_defaults_round_trip_to_an_empty_query():

@@ -6,7 +6,7 @@ NHWC <-> NCHW: A_prev (m, n_H, n_W, n_C) -> (m, n_C, n_H, n_W); W (f, f, n_C_pre
 import numpy as np
 import pytest
 
-from cnnviz import fast, layers
+from cnnviz.core import fast, layers
 
 pytestmark = pytest.mark.torch
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import layers as L
-from cnnviz import trace as T
-from cnnviz import windows
+from cnnviz.core import layers as L
+from cnnviz.core import windows
+from cnnviz.steps import trace as T
 
 SETTINGS = settings(max_examples=40, deadline=None)
 

@@ -1,4 +1,4 @@
-"""Vectorized twins of `cnnviz.layers`' conv/pool forward and backward passes.
+"""Vectorized twins of `cnnviz.core.layers`' conv/pool forward and backward passes.
 
 Same names, signatures, NHWC layouts, caches and error messages as the step-by-step loops
 (a cache from one module works with the other), same float64 results up to rounding. Nothing
@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from cnnviz import windows
+from cnnviz.core import windows
 
 # Working-set budget of one block (bytes): the im2col block of conv_forward, the rows of a pooling
 # pass. Small enough to stay in L2 cache (on a 2 MB-L2 machine 128-512 KB measured best), big

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
+from cnnviz.core.errors import InputError
+
 # Pillow plugins we open. Others (EPS runs Ghostscript, PSD, ICO, ...) are refused unread.
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 FORMATS_TEXT = "PNG, JPEG, GIF, WebP, BMP or TIFF"
@@ -44,7 +46,7 @@ _ORIENTATION_TEXT = {
 }
 
 
-class ImageError(ValueError):
+class ImageError(InputError):
     """An uploaded file that cannot be used; the message is meant for the person who uploaded it."""
 
 

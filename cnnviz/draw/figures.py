@@ -1,6 +1,6 @@
 """Plotly builders: arrays in, go.Figure out, one animation frame per loop iteration.
 
-Each builder computes its trace (cnnviz.trace), draws the big arrays once as heatmaps in
+Each builder computes its trace (cnnviz.steps.trace), draws the big arrays once as heatmaps in
 `fig.data`, and makes one Plotly frame per step (capped at `max_frames`). Frames carry only what
 moves: the window outline, the 'not computed yet' overlay, the current cell, the small per-step
 numbers (as text traces) and the one annotation box with the loop variables. Static decorations
@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz import layers, trace, windows
-from cnnviz.trace import frame_indices
+from cnnviz.core import layers, windows
+from cnnviz.steps import trace
+from cnnviz.steps.trace import frame_indices
 
 FRAME_MS = 700
 MAX_FRAMES = 144

@@ -1,6 +1,6 @@
 """The Feature maps lesson's computation: image -> conv -> ReLU -> pool at full working resolution.
 
-Uses `cnnviz.fast` (the vectorized twins of the course functions, equal to `cnnviz.layers` by
+Uses `cnnviz.core.fast` (the vectorized twins of the course functions, equal to `cnnviz.core.layers` by
 test), so a 1024x768 photo through eight filters takes well under a second. No Streamlit, no Plotly.
 """
 
@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from cnnviz import fast, windows
-from cnnviz.images import colorize, range_of, to_png_bytes
+from cnnviz.core import fast, windows
+from cnnviz.core.errors import InputError
+from cnnviz.pictures.images import colorize, range_of, to_png_bytes
 
 Progress = Callable[[float, str], None]
 
@@ -64,7 +65,7 @@ def compute_feature_maps(
     mode: str = "max",
     progress: Progress | None = None,
 ) -> FeatureMaps:
-    """conv_forward -> ReLU -> pool_forward on one image, with cnnviz.fast.
+    """conv_forward -> ReLU -> pool_forward on one image, with cnnviz.core.fast.
 
     Shapes: n_H = floor((H + 2*pad - f) / stride) + 1 (same for n_W);
     n_H_pool = floor((n_H - pool_f) / pool_stride) + 1.
@@ -89,7 +90,7 @@ def compute_feature_maps(
     if image.ndim != 3:
         raise ValueError(f"image must be 3-D (H, W, C), got shape {image.shape}; add a channel axis with [:, :, None]")
     if not np.isfinite(image).all():
-        raise ValueError("image contains NaN or infinity; load it with cnnviz.images.load_image")
+        raise ValueError("image contains NaN or infinity; load it with cnnviz.pictures.images.load_image")
     W = np.asarray(W)
     f = windows.check_4d("W", W, "(f, f, n_C_prev, n_C)")[0]
     n_C = W.shape[3]
@@ -104,7 +105,7 @@ def compute_feature_maps(
     try:  # validate the pooling before the expensive convolution, on a zero-byte stand-in
         windows.check_pool(np.broadcast_to(np.float64(0), conv_shape), pool_hp, mode)
     except ValueError as exc:
-        raise ValueError(f"Pooling the {conv_shape[1]}x{conv_shape[2]} conv output: {exc}") from None
+        raise InputError(f"Pooling the {conv_shape[1]}x{conv_shape[2]} conv output: {exc}") from None
 
     def report(fraction: float, text: str) -> None:
         if progress is not None:

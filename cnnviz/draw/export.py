@@ -1,6 +1,6 @@
 """An animation's steps as an animated GIF, drawn with Pillow (no browser, no kaleido).
 
-The frames come from the same traces as the Plotly figures (cnnviz.trace), sampled the same way
+The frames come from the same traces as the Plotly figures (cnnviz.steps.trace), sampled the same way
 (every k-th step past `max_frames`, the last one always included). Each frame shows the grids,
 the window, the output (or dA_prev) building up, and a caption with the step's numbers. Images
 are quantized to one fixed palette of at most 64 colours without dithering, so flat cells stay
@@ -17,13 +17,14 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from cnnviz import layers, trace, windows
+from cnnviz.core import layers, windows
+from cnnviz.steps import trace
 
 WIDTH = 1000  # target image width in pixels
 MAX_CELL = 46
 MIN_NUMBER_CELL = 30  # print numbers in cells at least this wide
 
-# ColorBrewer RdBu, reversed (negative blue, zero near-white, positive red), as in cnnviz.figures.
+# ColorBrewer RdBu, reversed (negative blue, zero near-white, positive red), as in cnnviz.draw.figures.
 _STOPS = np.array(
     [
         (0x05, 0x30, 0x61),
@@ -256,7 +257,7 @@ def conv_forward_gif(
 ) -> bytes:
     """conv_forward for sample i and filter c as an animated GIF: the window on every channel, Z filling in.
 
-    Arguments: as cnnviz.figures.conv_forward_figure (A_prev (m, n_H_prev, n_W_prev, n_C_prev),
+    Arguments: as cnnviz.draw.figures.conv_forward_figure (A_prev (m, n_H_prev, n_W_prev, n_C_prev),
     W (f, f, n_C_prev, n_C), b (1, 1, 1, n_C), hparameters {"stride", "pad"}); max_frames caps the
     frames, frame_ms is each frame's duration.
 
@@ -308,7 +309,7 @@ def pool_forward_gif(
 ) -> bytes:
     """pool_forward for sample i and channel c as an animated GIF: the window (maximum marked), A filling in.
 
-    Arguments: as cnnviz.figures.pool_forward_figure (A_prev (m, n_H_prev, n_W_prev, n_C_prev),
+    Arguments: as cnnviz.draw.figures.pool_forward_figure (A_prev (m, n_H_prev, n_W_prev, n_C_prev),
     hparameters {"f", "stride"}, mode "max" or "average").
 
     Returns:
@@ -363,7 +364,7 @@ def conv_backward_gif(
 ) -> bytes:
     """conv_backward for sample i, filter c as an animated GIF: dZ cells scattered into dA_prev_pad.
 
-    Arguments: as cnnviz.figures.conv_backward_figure (dZ (m, n_H, n_W, n_C), cache
+    Arguments: as cnnviz.draw.figures.conv_backward_figure (dZ (m, n_H, n_W, n_C), cache
     (A_prev, W, b, hparameters) from conv_forward). The dA_prev_pad panels show the running totals.
 
     Returns:
@@ -421,7 +422,7 @@ def pool_backward_gif(
 ) -> bytes:
     """pool_backward for sample i and channel c as an animated GIF: dA cells sent back into dA_prev.
 
-    Arguments: as cnnviz.figures.pool_backward_figure (dA (m, n_H, n_W, n_C), cache (A_prev,
+    Arguments: as cnnviz.draw.figures.pool_backward_figure (dA (m, n_H, n_W, n_C), cache (A_prev,
     hparameters) from pool_forward, mode "max" or "average").
 
     Returns:

@@ -5,7 +5,9 @@ One wrapper per function, made once at import, so every page shares the same cac
 
 import streamlit as st
 
-from cnnviz import export, figures, gradcheck, layers, trace
+from cnnviz.core import gradcheck, layers
+from cnnviz.draw import export, figures
+from cnnviz.steps import trace
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
 # Figures are shared, not copied: unpickling a go.Figure re-validates it (~0.4 s at the defaults),

@@ -1,6 +1,6 @@
 """The course's loop bodies as text, with one step's values written beside each line.
 
-Pure string building from a trace step (cnnviz.trace), so the code a student reads on screen
+Pure string building from a trace step (cnnviz.steps.trace), so the code a student reads on screen
 and the numbers in the figure come from the same record.
 """
 

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import features, kernels
+from cnnviz.core.errors import InputError
+from cnnviz.pictures import features, kernels
 
 DEFAULT_KERNELS = ["Sobel x", "Sobel y", "Gaussian blur", "sharpen"]
 MAX_CUSTOM_F = 7
@@ -84,7 +85,7 @@ def _custom_kernel(f_default: int) -> np.ndarray | None:
     cells = table.astype(object).where(table.notna(), None)  # a cleared cell is None: "empty", not "nan"
     try:
         return kernels.parse_custom_kernel(cells)
-    except ValueError as err:
+    except InputError as err:
         st.error(f"Custom kernel not used: {err}", icon=":material/block:")
         return None
 

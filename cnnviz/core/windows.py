@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cnnviz.core.errors import InputError
+
 MODES = ("max", "average")
 
 
@@ -56,13 +58,13 @@ def uncovered(n_prev: int, f: int, stride: int, pad: int = 0) -> list[int]:
 
 def _as_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name}={value!r} must be a whole number of type int, not {type(value).__name__}")
+        raise InputError(f"{name}={value!r} must be a whole number of type int, not {type(value).__name__}")
     return int(value)
 
 
 def _hparam(hparameters: Mapping, key: str, which: str) -> int:
     if not isinstance(hparameters, Mapping) or key not in hparameters:
-        raise ValueError(f'hparameters for {which} must be a dict with key "{key}", got {hparameters!r}')
+        raise InputError(f'hparameters for {which} must be a dict with key "{key}", got {hparameters!r}')
     return _as_int(key, hparameters[key])
 
 
@@ -71,7 +73,7 @@ def check_4d(name: str, X: np.ndarray, layout: str) -> tuple[int, int, int, int]
     shape = np.shape(X)
     if len(shape) != 4:
         fix = "add the missing axes" if len(shape) < 4 else "drop the extra axes"
-        raise ValueError(f"{name} must be 4-D {layout}, got shape {shape}; {fix}")
+        raise InputError(f"{name} must be 4-D {layout}, got shape {shape}; {fix}")
     return shape  # type: ignore[return-value]
 
 
@@ -79,21 +81,21 @@ def check_pad(pad: object) -> int:
     """Return pad as an int, or raise if it is negative or not a whole number."""
     pad = _as_int("pad", pad)
     if pad < 0:
-        raise ValueError(f"pad={pad} is negative; use pad >= 0")
+        raise InputError(f"pad={pad} is negative; use pad >= 0")
     return pad
 
 
 def _check_stride(stride: int) -> None:
     if stride < 1:
-        raise ValueError(f"stride={stride} must be at least 1")
+        raise InputError(f"stride={stride} must be at least 1")
 
 
 def _check_fits(f: int, n_H: int, n_W: int, pad: int, what: str) -> None:
     if f < 1:
-        raise ValueError(f"f={f} must be at least 1")
+        raise InputError(f"f={f} must be at least 1")
     if f > n_H or f > n_W:
         fix = "lower f or raise pad" if what == "padded input" else "lower f"
-        raise ValueError(f"f={f} is larger than the {what} {n_H}x{n_W}; {fix}")
+        raise InputError(f"f={f} is larger than the {what} {n_H}x{n_W}; {fix}")
 
 
 def check_conv(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping) -> tuple[int, int]:
@@ -101,14 +103,14 @@ def check_conv(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Ma
     m, n_H_prev, n_W_prev, n_C_prev = check_4d("A_prev", A_prev, "(m, n_H_prev, n_W_prev, n_C_prev)")
     f, f_w, n_C_prev_W, n_C = check_4d("W", W, "(f, f, n_C_prev, n_C)")
     if f != f_w:
-        raise ValueError(f"W must hold square f x f filters, got {f}x{f_w}; use W of shape (f, f, n_C_prev, n_C)")
+        raise InputError(f"W must hold square f x f filters, got {f}x{f_w}; use W of shape (f, f, n_C_prev, n_C)")
     if n_C_prev_W != n_C_prev:
-        raise ValueError(
+        raise InputError(
             f"W has n_C_prev={n_C_prev_W} input channels but A_prev has {n_C_prev}; "
             f"W.shape[2] must equal A_prev.shape[3]"
         )
     if np.shape(b) != (1, 1, 1, n_C):
-        raise ValueError(f"b must have shape (1, 1, 1, n_C) = (1, 1, 1, {n_C}), got {np.shape(b)}")
+        raise InputError(f"b must have shape (1, 1, 1, n_C) = (1, 1, 1, {n_C}), got {np.shape(b)}")
     stride = _hparam(hparameters, "stride", "conv")
     pad = check_pad(_hparam(hparameters, "pad", "conv"))
     _check_stride(stride)
@@ -130,14 +132,14 @@ def check_pool(A_prev: np.ndarray, hparameters: Mapping, mode: str) -> tuple[int
 def check_mode(mode: object) -> str:
     """Return mode if it is "max" or "average", else raise."""
     if mode not in MODES:
-        raise ValueError(f'mode={mode!r} is unknown; use "max" or "average"')
+        raise InputError(f'mode={mode!r} is unknown; use "max" or "average"')
     return mode  # type: ignore[return-value]
 
 
 def check_grad(name: str, grad: np.ndarray, expected: tuple[int, ...], forward_output: str) -> None:
     """Raise if an upstream gradient's shape differs from the forward output's."""
     if np.shape(grad) != tuple(expected):
-        raise ValueError(
+        raise InputError(
             f"{name} has shape {np.shape(grad)} but the cache's forward output {forward_output} "
             f"has shape {tuple(expected)}; pass the gradient of that output"
         )

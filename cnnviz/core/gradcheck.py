@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from cnnviz import fast
+from cnnviz.core import fast
 
 
 def rel_error(x: np.ndarray, y: np.ndarray) -> float:
@@ -62,7 +62,7 @@ def numerical_gradient(
 def check_conv_backward(
     A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping, dZ: np.ndarray
 ) -> dict[str, float]:
-    """rel_error between cnnviz.fast.conv_backward and the numerical gradient of fast.conv_forward.
+    """rel_error between cnnviz.core.fast.conv_backward and the numerical gradient of fast.conv_forward.
 
     Arguments:
     A_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev)
@@ -86,7 +86,7 @@ def check_conv_backward(
 
 
 def check_pool_backward(A_prev: np.ndarray, hparameters: Mapping, mode: str, dA: np.ndarray) -> dict[str, float]:
-    """rel_error between cnnviz.fast.pool_backward and the numerical gradient of fast.pool_forward.
+    """rel_error between cnnviz.core.fast.pool_backward and the numerical gradient of fast.pool_forward.
 
     For mode "max", A_prev should have no tied maxima within h of each other (see the module
     docstring): there the forward is not differentiable and the error is large by design.

@@ -3,7 +3,7 @@
 Names, signatures, NHWC layouts and caches are the course's (convolution-step-by-step), so a
 student can put their notebook's numbers next to ours. Two places differ on purpose:
 `conv_backward` is right for pad == 0, and `create_mask_from_window` picks exactly one maximum.
-`cnnviz.fast` holds vectorized twins with the same signatures and caches.
+`cnnviz.core.fast` holds vectorized twins with the same signatures and caches.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from cnnviz import windows
+from cnnviz.core import windows
+from cnnviz.core.errors import InputError
 
 
 def zero_pad(X: np.ndarray, pad: int) -> np.ndarray:
@@ -40,9 +41,9 @@ def conv_single_step(a_slice_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> 
     Z -- float64 scalar
     """
     if np.shape(a_slice_prev) != np.shape(W):
-        raise ValueError(f"a_slice_prev has shape {np.shape(a_slice_prev)} but W has {np.shape(W)}; they must match")
+        raise InputError(f"a_slice_prev has shape {np.shape(a_slice_prev)} but W has {np.shape(W)}; they must match")
     if np.size(b) != 1:
-        raise ValueError(f"b must hold one number (shape (1, 1, 1)), got shape {np.shape(b)}")
+        raise InputError(f"b must hold one number (shape (1, 1, 1)), got shape {np.shape(b)}")
     s = np.multiply(a_slice_prev, W)
     Z = np.sum(s, dtype=np.float64) + np.float64(np.asarray(b, dtype=np.float64).item())
     return np.float64(Z)

@@ -1,6 +1,6 @@
 """Preset 3x3 filters, a custom kernel table, and the filter bank W the convolution runs.
 
-Convolution in a CNN (and in `cnnviz.layers`) is cross-correlation: the kernel is not flipped.
+Convolution in a CNN (and in `cnnviz.core.layers`) is cross-correlation: the kernel is not flipped.
 So "Sobel x" below gives positive values where the image gets brighter from left to right.
 
 How a 2-D kernel applies to an RGB image: to its luminance. Filter c of the bank is
@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cnnviz.images import LUMA
+from cnnviz.core.errors import InputError
+from cnnviz.pictures.images import LUMA
 
 CUSTOM = "custom"  # the name that stands for the custom kernel in kernel_bank(names, ...)
 MAX_F = 11
@@ -73,25 +74,25 @@ def parse_custom_kernel(table: object) -> np.ndarray:
         table = table.to_numpy()
     rows = np.asarray(table, dtype=object)
     if rows.ndim != 2 or rows.size == 0:
-        raise ValueError(f"The kernel must be a 2-D table of numbers, got shape {rows.shape}")
+        raise InputError(f"The kernel must be a 2-D table of numbers, got shape {rows.shape}")
     n_rows, n_cols = rows.shape
     if n_rows != n_cols:
-        raise ValueError(f"The kernel must be square (f x f), got {n_rows} rows x {n_cols} columns")
+        raise InputError(f"The kernel must be square (f x f), got {n_rows} rows x {n_cols} columns")
     if not 1 <= n_rows <= MAX_F:
-        raise ValueError(f"The kernel size f={n_rows} must be between 1 and {MAX_F}")
+        raise InputError(f"The kernel size f={n_rows} must be between 1 and {MAX_F}")
     kernel = np.empty((n_rows, n_cols), dtype=np.float64)
     for (r, c), cell in np.ndenumerate(rows):
         where = f"row {r + 1}, column {c + 1}"
         if cell is None or (isinstance(cell, str) and not cell.strip()):
-            raise ValueError(f"The kernel cell at {where} is empty; type a number (0 if unsure)")
+            raise InputError(f"The kernel cell at {where} is empty; type a number (0 if unsure)")
         if isinstance(cell, bool | np.bool_):
-            raise ValueError(f"The kernel cell at {where} is {cell!r}, not a number")
+            raise InputError(f"The kernel cell at {where} is {cell!r}, not a number")
         try:
             value = float(cell.strip() if isinstance(cell, str) else cell)
         except (TypeError, ValueError):
-            raise ValueError(f"The kernel cell at {where} is {str(cell)[:20]!r}, not a number") from None
+            raise InputError(f"The kernel cell at {where} is {str(cell)[:20]!r}, not a number") from None
         if not np.isfinite(value):
-            raise ValueError(f"The kernel cell at {where} is {value}; use a finite number")
+            raise InputError(f"The kernel cell at {where} is {value}; use a finite number")
         kernel[r, c] = value
     return kernel
 
@@ -99,10 +100,10 @@ def parse_custom_kernel(table: object) -> np.ndarray:
 def _kernel(name: str, custom: np.ndarray | None) -> np.ndarray:
     if name == CUSTOM:
         if custom is None:
-            raise ValueError(f'"{CUSTOM}" was chosen but no custom kernel was given; pass custom=(f, f) array')
+            raise InputError(f'"{CUSTOM}" was chosen but no custom kernel was given; pass custom=(f, f) array')
         return parse_custom_kernel(custom)
     if name not in PRESETS:
-        raise ValueError(f"Unknown kernel {name!r}; choose from {', '.join(PRESET_NAMES)} or {CUSTOM!r}")
+        raise InputError(f"Unknown kernel {name!r}; choose from {', '.join(PRESET_NAMES)} or {CUSTOM!r}")
     return PRESETS[name]
 
 
@@ -113,7 +114,7 @@ def channel_weights(n_C_prev: int) -> np.ndarray:
     weights -- float64 array of shape (n_C_prev,), summing to 1
     """
     if isinstance(n_C_prev, bool) or not isinstance(n_C_prev, int | np.integer) or n_C_prev < 1:
-        raise ValueError(f"n_C_prev={n_C_prev!r} must be a whole number >= 1 (1 for gray, 3 for RGB)")
+        raise InputError(f"n_C_prev={n_C_prev!r} must be a whole number >= 1 (1 for gray, 3 for RGB)")
     if n_C_prev == 3:
         return np.array(LUMA, dtype=np.float64)
     return np.full(n_C_prev, 1.0 / n_C_prev)
@@ -123,7 +124,7 @@ def bank_size(names: Sequence[str], custom: np.ndarray | None = None) -> tuple[i
     """The bank's filter size f (the largest kernel) and the names of the kernels zero-padded up to it."""
     kernels = [_kernel(name, custom) for name in names]
     if not kernels:
-        raise ValueError("Choose at least one kernel")
+        raise InputError("Choose at least one kernel")
     f = max(k.shape[0] for k in kernels)
     return f, [name for name, k in zip(names, kernels, strict=True) if k.shape[0] < f]
 

@@ -2,7 +2,7 @@
 
 Every trace walks `windows.iter_windows`, the iterator the step-by-step layers loop over, and
 computes with the layers' own helpers (`conv_single_step`, `create_mask_from_window`,
-`distribute_value`), so the animation cannot disagree with `cnnviz.layers`: replaying a trace
+`distribute_value`), so the animation cannot disagree with `cnnviz.core.layers`: replaying a trace
 gives Z, A, dA_prev, dW and db bit for bit (tests/test_trace.py).
 
 A trace follows one sample i and one channel c. For conv, c is the output channel (the filter
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnnviz import layers, windows
+from cnnviz.core import layers, windows
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -12,8 +12,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnviz import images, inputs, params, windows
-from cnnviz.ui import cached
+from cnnviz.app import cached
+from cnnviz.app import settings as params
+from cnnviz.core import inputs, windows
+from cnnviz.core.errors import InputError
+from cnnviz.pictures import images
 
 
 def settings() -> dict[str, Any]:
@@ -96,10 +99,13 @@ def fail(err: Exception) -> None:
 
 
 def guard(fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call fn; a ValueError (bad hyperparameters, bad image) becomes st.error and stops the page."""
+    """Call fn; an InputError (bad hyperparameters, bad image) becomes st.error and stops the page.
+
+    Anything else is a bug and is left to Streamlit's own handling, never dressed up as a user error.
+    """
     try:
         return fn(*args, **kwargs)
-    except ValueError as err:
+    except InputError as err:
         fail(err)
 
 
