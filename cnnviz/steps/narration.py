@@ -1,128 +1,208 @@
-"""The course's loop bodies as text, with one step's values written beside each line.
+"""The course's loop bodies as text, with one step's values beside each line.
 
-Pure string building from a trace step (cnnviz.steps.trace), so the code a student reads on screen
-and the numbers in the figure come from the same record.
+The code text lives in ONE place, `CODE`: lesson -> lines, as the course nests them (i, h, w, c,
+then the window corners), with the statements of `cnnviz.core.layers` (tests/test_narration.py
+checks every line against the layers' source). `notes(lesson, step, ...)` gives, per code line,
+the value comment for one trace step (cnnviz.steps.trace) as a storyboard Line
+`{"text": ..., "vals": [...]}` (floats as `{k}` placeholders, integers written in) or None.
+The storyboard shows CODE and the notes; `render` joins them into one string for st.code.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-WIDTH = 74  # the column the value comments start at
+from cnnviz.steps import style
+
+WIDTH = 74  # the column the value comments start at (render)
+
+_LOOPS = (
+    "for i in range(m):",
+    "    for h in range(n_H):",
+    "        for w in range(n_W):",
+    "            for c in range(n_C):",
+)
+_CORNERS = (
+    "                vert_start = h * stride",
+    "                vert_end = vert_start + f",
+    "                horiz_start = w * stride",
+    "                horiz_end = horiz_start + f",
+)
+
+CODE: dict[str, tuple[str, ...]] = {
+    "zero_pad": ('return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)',),
+    "conv_forward": (
+        "A_prev_pad = zero_pad(A_prev, pad)",
+        _LOOPS[0],
+        "    a_prev_pad = A_prev_pad[i]",
+        *_LOOPS[1:],
+        *_CORNERS,
+        "                a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
+        "                Z[i, h, w, c] = conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])",
+    ),
+    "pool_forward/max": (
+        *_LOOPS,
+        *_CORNERS,
+        "                a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]",
+        "                A[i, h, w, c] = np.max(a_prev_slice)",
+    ),
+    "pool_forward/average": (
+        *_LOOPS,
+        *_CORNERS,
+        "                a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]",
+        "                A[i, h, w, c] = np.mean(a_prev_slice)",
+    ),
+    "conv_backward": (
+        "A_prev_pad = zero_pad(A_prev, pad)",
+        "dA_prev_pad = np.zeros(A_prev_pad.shape)",
+        _LOOPS[0],
+        "    a_prev_pad = A_prev_pad[i]",
+        "    da_prev_pad = dA_prev_pad[i]",
+        *_LOOPS[1:],
+        *_CORNERS,
+        "                a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
+        "                da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]",
+        "                dW[:, :, :, c] += a_slice * dZ[i, h, w, c]",
+        "                db[:, :, :, c] += dZ[i, h, w, c]",
+    ),
+    "pool_backward/max": (
+        _LOOPS[0],
+        "    a_prev = A_prev[i]",
+        *_LOOPS[1:],
+        *_CORNERS,
+        "                a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]",
+        "                mask = create_mask_from_window(a_prev_slice)",
+        "                dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]",
+    ),
+    "pool_backward/average": (
+        *_LOOPS,
+        *_CORNERS,
+        "                da = dA[i, h, w, c]",
+        "                dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))",
+    ),
+}
+
+# The function in cnnviz.core.layers each code block is taken from (tests check the text against it).
+SOURCE = {
+    "zero_pad": "zero_pad",
+    "conv_forward": "conv_forward",
+    "pool_forward/max": "pool_forward",
+    "pool_forward/average": "pool_forward",
+    "conv_backward": "conv_backward",
+    "pool_backward/max": "pool_backward",
+    "pool_backward/average": "pool_backward",
+}
 
 
-def _line(code: str, note: str = "") -> str:
-    return f"{code:<{WIDTH}}# {note}" if note else code
+def code_key(lesson: str, mode: str | None = None) -> str:
+    """The key of CODE for a lesson (pooling lessons add "/max" or "/average")."""
+    return f"{lesson}/{mode}" if lesson.startswith("pool") else lesson
 
 
-def _num(x: float) -> str:
-    return f"{float(x):.3f}"
+def code(lesson: str, mode: str | None = None) -> list[str]:
+    """The loop body a lesson shows, one line each."""
+    return list(CODE[code_key(lesson, mode)])
 
 
-def _window(step: Any, stride: int, f: int) -> list[str]:
-    """The four window-corner lines every loop body starts with."""
-    h, w = step.h, step.w
-    return [
-        _line("            vert_start = h * stride", f"= {h} * {stride} = {step.vert_start}"),
-        _line("            vert_end = vert_start + f", f"= {step.vert_start} + {f} = {step.vert_end}"),
-        _line("            horiz_start = w * stride", f"= {w} * {stride} = {step.horiz_start}"),
-        _line("            horiz_end = horiz_start + f", f"= {step.horiz_start} + {f} = {step.horiz_end}"),
-    ]
-
-
-def _loops(step: Any, i: int, n_H: int, n_W: int, n_C: int) -> list[str]:
-    return [
-        _line("for i in range(m):", f"i = {i}"),
-        _line("    for h in range(n_H):", f"h = {step.h}   (of {n_H})"),
-        _line("        for w in range(n_W):", f"w = {step.w}   (of {n_W})"),
-        _line("            for c in range(n_C):", f"c = {step.c}   (of {n_C})"),
-    ]
+def _t(text: str, *vals: float) -> dict:
+    return {"text": text, "vals": [float(v) for v in vals]}
 
 
 def _slice(step: Any) -> str:
     return f"{step.vert_start}:{step.vert_end}, {step.horiz_start}:{step.horiz_end}"
 
 
+def _loop_notes(step: Any, n_H: int, n_W: int, n_C: int, stride: int, f: int) -> dict[str, dict]:
+    """Notes shared by every loop body: the loop variables and the window corners."""
+    return {
+        _LOOPS[0]: _t(f"i = {step.i}"),
+        _LOOPS[1]: _t(f"h = {step.h}   (of {n_H})"),
+        _LOOPS[2]: _t(f"w = {step.w}   (of {n_W})"),
+        _LOOPS[3]: _t(f"c = {step.c}   (of {n_C})"),
+        _CORNERS[0]: _t(f"= {step.h} * {stride} = {step.vert_start}"),
+        _CORNERS[1]: _t(f"= {step.vert_start} + {f} = {step.vert_end}"),
+        _CORNERS[2]: _t(f"= {step.w} * {stride} = {step.horiz_start}"),
+        _CORNERS[3]: _t(f"= {step.horiz_start} + {f} = {step.horiz_end}"),
+    }
+
+
+def notes(
+    lesson: str,
+    step: Any,
+    *,
+    stride: int,
+    f: int,
+    n_H: int,
+    n_W: int,
+    n_C: int,
+    mode: str | None = None,
+    ties: str = "first",
+) -> list[dict | None]:
+    """Per line of `code(lesson, mode)`, the value comment for one trace step (a Line or None).
+
+    step -- a trace step of that lesson (ConvStep, PoolStep, ConvBackStep, PoolBackStep);
+    zero_pad has no loop, and its one line gets no note here (the board writes its own numbers).
+    """
+    key = code_key(lesson, mode)
+    by_line: dict[str, dict] = {}
+    if lesson != "zero_pad":
+        by_line.update(_loop_notes(step, n_H, n_W, n_C, stride, f))
+    i, h, w, c = getattr(step, "i", 0), getattr(step, "h", 0), getattr(step, "w", 0), getattr(step, "c", 0)
+    lines = CODE[key]
+    if lesson == "conv_forward":
+        by_line[lines[-2]] = _t(f"a_prev_pad[{_slice(step)}, :]")
+        by_line[lines[-1]] = _t(f"Z[{i}, {h}, {w}, {c}] = {{0}} + {{1}} = {{2}}", step.s, step.b, step.z)
+    elif lesson == "pool_forward":
+        by_line[lines[-2]] = _t(f"A_prev[{i}, {_slice(step)}, {c}]")
+        by_line[lines[-1]] = _t(f"A[{i}, {h}, {w}, {c}] = {{0}}", step.value)
+    elif lesson == "conv_backward":
+        by_line[lines[-4]] = _t(f"a_prev_pad[{_slice(step)}, :]")
+        by_line[lines[-3]] = _t(f"dZ[{i}, {h}, {w}, {c}] = {{0}}", step.dz)
+        by_line[lines[-2]] = _t(f"dW[:, :, :, {c}] gets a_slice * {{0}}", step.dz)
+        by_line[lines[-1]] = _t(f"db[:, :, :, {c}] = {{0}} so far", step.db_c)
+    elif lesson == "pool_backward" and mode == "max":
+        by_line[lines[-3]] = _t(f"a_prev[{_slice(step)}, {c}]")
+        by_line[lines[-2]] = _t("True at " + style.tie_words(ties))
+        by_line[lines[-1]] = _t(f"dA[{i}, {h}, {w}, {c}] = {{0}}", step.da)
+    elif lesson == "pool_backward":
+        by_line[lines[-2]] = _t(f"dA[{i}, {h}, {w}, {c}] = {{0}}", step.da)
+        by_line[lines[-1]] = _t(f"each += {{0}} / {f * f} = {{1}}", step.da, step.da / (f * f))
+    return [by_line.get(line) for line in lines]
+
+
+def line_text(line: dict, decimals: int = 3) -> str:
+    """A Line with its placeholders filled in (what a renderer shows)."""
+    return line["text"].format(*(style.fmt(v, decimals) for v in line["vals"]))
+
+
+def render(code_lines: list[str], line_notes: list[dict | None], decimals: int = 3) -> str:
+    """Code and notes as one block of text: each note as a comment from column WIDTH."""
+    out = []
+    for text, note in zip(code_lines, line_notes, strict=True):
+        out.append(f"{text:<{WIDTH}}  # {line_text(note, decimals)}" if note else text)
+    return "\n".join(out)
+
+
+def _block(lesson: str, step: Any, stride: int, f: int, n_H: int, n_W: int, n_C: int, mode: str | None = None) -> str:
+    kw = dict(stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C, mode=mode)
+    return render(code(lesson, mode), notes(lesson, step, **kw))
+
+
 def conv_forward_code(step: Any, i: int, stride: int, f: int, n_H: int, n_W: int, n_C: int) -> str:
-    """conv_forward's loop body for one step (a trace.ConvStep)."""
-    body = [
-        *_loops(step, i, n_H, n_W, n_C),
-        *["    " + line for line in _window(step, stride, f)],
-        _line(
-            "                a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
-            f"a_prev_pad[{_slice(step)}, :]",
-        ),
-        _line(
-            "                Z[i, h, w, c] = conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])",
-            f"Z[{i}, {step.h}, {step.w}, {step.c}] = {_num(step.s)} + {_num(step.b)} = {_num(step.z)}",
-        ),
-    ]
-    return "\n".join(body)
+    """conv_forward's loop body for one step (a trace.ConvStep), as text."""
+    return _block("conv_forward", step, stride, f, n_H, n_W, n_C)
 
 
 def pool_forward_code(step: Any, i: int, stride: int, f: int, n_H: int, n_W: int, n_C: int, mode: str) -> str:
-    """pool_forward's loop body for one step (a trace.PoolStep)."""
-    op = "np.max" if mode == "max" else "np.mean"
-    body = [
-        *_loops(step, i, n_H, n_W, n_C),
-        *["    " + line for line in _window(step, stride, f)],
-        _line(
-            "                a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]",
-            f"A_prev[{i}, {_slice(step)}, {step.c}]",
-        ),
-        _line(
-            f"                A[i, h, w, c] = {op}(a_prev_slice)",
-            f"A[{i}, {step.h}, {step.w}, {step.c}] = {_num(step.value)}",
-        ),
-    ]
-    return "\n".join(body)
+    """pool_forward's loop body for one step (a trace.PoolStep), as text."""
+    return _block("pool_forward", step, stride, f, n_H, n_W, n_C, mode)
 
 
 def conv_backward_code(step: Any, i: int, stride: int, f: int, n_H: int, n_W: int, n_C: int) -> str:
-    """conv_backward's loop body for one step (a trace.ConvBackStep)."""
-    dz = f"dZ[{i}, {step.h}, {step.w}, {step.c}] = {_num(step.dz)}"
-    body = [
-        *_loops(step, i, n_H, n_W, n_C),
-        *["    " + line for line in _window(step, stride, f)],
-        _line(
-            "                a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
-            f"[{_slice(step)}, :]",
-        ),
-        _line(
-            "                da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]"
-            " += W[:, :, :, c] * dZ[i, h, w, c]",
-            dz,
-        ),
-        _line(
-            "                dW[:, :, :, c] += a_slice * dZ[i, h, w, c]",
-            f"dW[..., {step.c}] gets a_slice * {_num(step.dz)}",
-        ),
-        _line("                db[:, :, :, c] += dZ[i, h, w, c]", f"db[..., {step.c}] = {_num(step.db_c)} so far"),
-    ]
-    return "\n".join(body)
+    """conv_backward's loop body for one step (a trace.ConvBackStep), as text."""
+    return _block("conv_backward", step, stride, f, n_H, n_W, n_C)
 
 
 def pool_backward_code(step: Any, i: int, stride: int, f: int, n_H: int, n_W: int, n_C: int, mode: str) -> str:
-    """pool_backward's loop body for one step (a trace.PoolBackStep)."""
-    da = f"dA[{i}, {step.h}, {step.w}, {step.c}] = {_num(step.da)}"
-    if mode == "max":
-        tail = [
-            _line(
-                "                a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]",
-                f"a_prev[{_slice(step)}, {step.c}]",
-            ),
-            _line("                mask = create_mask_from_window(a_prev_slice)", "True at the first maximum only"),
-            _line(
-                "                dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]", da
-            ),
-        ]
-    else:
-        tail = [
-            _line("                da = dA[i, h, w, c]", da),
-            _line(
-                "                dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]"
-                " += distribute_value(da, (f, f))",
-                f"each += {_num(step.da)} / {f * f} = {_num(step.da / (f * f))}",
-            ),
-        ]
-    return "\n".join([*_loops(step, i, n_H, n_W, n_C), *["    " + line for line in _window(step, stride, f)], *tail])
+    """pool_backward's loop body for one step (a trace.PoolBackStep), as text."""
+    return _block("pool_backward", step, stride, f, n_H, n_W, n_C, mode)
