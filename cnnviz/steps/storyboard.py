@@ -43,8 +43,8 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
                                              # that is labelled in unpadded coordinates; usually 0)
       "written_at": [int, ...] | None,       # outputs: per cell (row-major) the step that writes it; the
                                              # cell is "not yet" (drawn empty) at every step k < written_at
-      "accumulates": bool,                   # True: value at step k = the last "sets" entry at or before k
-                                             # (zeros before the first), not "values"
+      "accumulates": bool,                   # True: value at step k = zeros, then for steps 0..k in order
+                                             # that step's "sets" (replace) then its "adds"; not "values"
       "toggle": toggle_name | None,          # shown only when that toggle is on (default off)
     }
 
@@ -55,6 +55,11 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
            #   writes, or the gradient cell it reads in a backward pass), "chosen_max", "tied_max" (other
            #   maxima of a tied window), "receives" (cells that get gradient at this step)
       "sets": {panel_name: [r0, r1, c0, c1, B64]},   # accumulators: those cells' values after this step
+      "adds": {panel_name: [r0, r1, c0, c1, src_panel, sr0, sc0, factor]},   # (added, optional)
+           # accumulators: values[r0:r1, c0:c1] += src.values[sr0:sr0+(r1-r0), sc0:sc0+(c1-c0)] * factor
+           #   (src_panel a constant panel, its "values"; factor a float); applied after this step's sets.
+           #   The course's updates exactly (one IEEE multiply, one add per cell, as numpy does them):
+           #   conv_backward's dW/k, dA_prev_pad/k and db are replayed this way, a tenth of the bytes of sets
       "numbers": [Line, ...],                # the step box: window x filter = sum, + b = Z[i,h,w,c] ...
       "notes": [Line | None, ...],           # one per "code" line: the value comment, None for none
     }
@@ -73,6 +78,7 @@ the player has the same few lines in JS.
 from __future__ import annotations
 
 import base64
+import inspect
 from collections.abc import Mapping
 
 import numpy as np
@@ -118,10 +124,16 @@ def values_at(board: dict, name: str, k: int) -> np.ndarray:
     if not p.get("accumulates"):
         return unb64(p["values"], shape)
     out = np.zeros(shape)
+    sources: dict[str, np.ndarray] = {}
     for step in board["steps"][: k + 1]:
         if name in step["sets"]:
             r0, r1, c0, c1, data = step["sets"][name]
             out[r0:r1, c0:c1] = unb64(data, (r1 - r0, c1 - c0))
+        if name in step.get("adds", {}):
+            r0, r1, c0, c1, src, sr0, sc0, factor = step["adds"][name]
+            if src not in sources:
+                sources[src] = unb64(panel(board, src)["values"], tuple(panel(board, src)["shape"]))
+            out[r0:r1, c0:c1] += sources[src][sr0 : sr0 + (r1 - r0), sc0 : sc0 + (c1 - c0)] * factor
     return out
 
 
@@ -213,8 +225,8 @@ def _cell(h: int, w: int) -> list[int]:
     return _rect(h, h + 1, w, w + 1)
 
 
-def _step(step, overlays: dict, sets: dict, numbers: list[dict], notes: list) -> dict:
-    return {
+def _step(step, overlays: dict, sets: dict, numbers: list[dict], notes: list, adds: dict | None = None) -> dict:
+    out = {
         "label": step.label,
         "h": int(step.h),
         "w": int(step.w),
@@ -223,6 +235,9 @@ def _step(step, overlays: dict, sets: dict, numbers: list[dict], notes: list) ->
         "numbers": numbers,
         "notes": notes,
     }
+    if adds:
+        out["adds"] = adds
+    return out
 
 
 def _board(lesson: str, title: str, panels: list, static: dict, steps: list, code: list[str], **extra) -> dict:
@@ -328,3 +343,403 @@ def conv_forward_board(
         out.append(_step(s, overlays, sets, numbers, notes))
     title = f"conv_forward, example i = {i}, filter c = {c}"
     return _board("conv_forward", title, panels, static, out, code)
+
+
+_MASK_TAKES_TIES = "ties" in inspect.signature(layers.create_mask_from_window).parameters
+
+
+def _check_ties(ties: str) -> str:
+    style.tie_words(ties)  # raises on anything but "first" / "all"
+    return ties
+
+
+def _maxima(a_slice: np.ndarray, ties: str) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+    """(mask, chosen, others) of a window under a tie rule.
+
+    mask -- what the backward pass multiplies dA by: the first maximum ("first", the course's
+            create_mask_from_window in cnnviz.core.layers) or every maximum ("all", x == np.max(x))
+    chosen -- (r, s) of the maxima the mask credits; others -- the other entries equal to the maximum
+    """
+    if _MASK_TAKES_TIES:
+        mask = layers.create_mask_from_window(a_slice, ties=ties)
+    elif ties == "first":
+        mask = layers.create_mask_from_window(a_slice)
+    else:  # core's create_mask_from_window has no tie rule yet: the course's own line
+        mask = a_slice == np.max(a_slice)
+    every = a_slice == np.max(a_slice)
+    chosen = [(int(r), int(s)) for r, s in np.argwhere(mask)]
+    others = [(int(r), int(s)) for r, s in np.argwhere(every & ~mask)]
+    return mask, chosen, others
+
+
+def _cells(step, rs: list[tuple[int, int]]) -> list[list[int]]:
+    return [_cell(step.vert_start + r, step.horiz_start + s) for r, s in rs]
+
+
+def pool_forward_board(
+    A_prev: np.ndarray, hparameters: Mapping, mode: str = "max", i: int = 0, c: int = 0, ties: str = "first"
+) -> dict:
+    """pool_forward's loop for sample i and channel c, as a storyboard (one step per A[i, h, w, c]).
+
+    Panels: "A_prev" (A_prev[i, :, :, c]) and "A" (A[i, :, :, c], written_at). Static: "skipped".
+    Per step: "window" on A_prev, "written" on A; max mode also marks every maximum of the window:
+    "chosen_max" for the one(s) pool_backward credits under `ties` ("first": the first maximum
+    in row-major order; "all": the course's x == max(x), every tied maximum), "tied_max" for the others.
+
+    Arguments:
+    A_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev); hparameters -- dict with "f" and "stride"
+    mode -- "max" or "average"; i -- the sample; c -- the channel; ties -- "first" or "all"
+
+    Returns:
+    board -- the storyboard dict (see the module docstring), with "ties" and "tie_rule"
+    """
+    ties = _check_ties(ties)
+    steps = trace.trace_pool_forward(A_prev, hparameters, mode, i, c)
+    A_prev = np.asarray(A_prev, dtype=np.float64)
+    f, stride = int(hparameters["f"]), int(hparameters["stride"])
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (m, n_H, n_W, n_C) = windows.pool_out_shape(A_prev.shape, f, stride)
+    A_c = np.array([s.value for s in steps]).reshape(n_H, n_W)
+    sc = _signed(A_prev[i, :, :, c])
+    panels = [
+        _panel("A_prev", "A_prev", c, f"A_prev[{i}, :, :, {c}]", "A_prev", "input", A_prev[i, :, :, c], sc),
+        _panel("A", "A", c, f"A[{i}, :, :, {c}]", "A", "output", A_c, sc, written_at=list(range(len(steps)))),
+    ]
+    static = {"skipped": _static_rects(["A_prev"], _skipped(n_H_prev, n_W_prev, f, stride, 0))}
+    code = narration.code("pool_forward", mode)
+    out = []
+    for s in steps:
+        overlays: dict = {"window": {"A_prev": [_win(s)]}, "written": {"A": [_cell(s.h, s.w)]}}
+        numbers = [
+            _line(f"a_prev_slice = A_prev[{i}, {s.vert_start}:{s.vert_end}, {s.horiz_start}:{s.horiz_end}, {c}]")
+        ]
+        if mode == "max":
+            _, chosen, others = _maxima(s.a_slice, ties)
+            overlays["chosen_max"] = {"A_prev": _cells(s, chosen)}
+            overlays["tied_max"] = {"A_prev": _cells(s, others)} if others else {}
+            numbers.append(_line(f"A[{i}, {s.h}, {s.w}, {c}] = np.max(a_prev_slice) = {{0}}", s.value))
+            n_max = len(chosen) + len(others)
+            if n_max > 1:
+                numbers.append(
+                    _line(f"a tie: {n_max} entries equal the maximum; the gradient goes to the {style.tie_words(ties)}")
+                )
+        else:
+            numbers.append(
+                _line(
+                    f"A[{i}, {s.h}, {s.w}, {c}] = np.mean(a_prev_slice) = {{0}} / {f * f} = {{1}}",
+                    float(np.sum(s.a_slice)),
+                    s.value,
+                )
+            )
+        notes = narration.notes("pool_forward", s, stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C, mode=mode)
+        out.append(_step(s, overlays, {}, numbers, notes))
+    title = f"pool_forward ({mode}), example i = {i}, channel c = {c}"
+    return _board("pool_forward", title, panels, static, out, code, ties=ties, tie_rule=style.tie_words(ties))
+
+
+def pool_backward_board(
+    dA: np.ndarray, cache: tuple, mode: str = "max", i: int = 0, c: int = 0, ties: str = "first"
+) -> dict:
+    """pool_backward's loop for sample i and channel c, as a storyboard (one step per dA[i, h, w, c]).
+
+    Panels: "A_prev" (A_prev[i, :, :, c]), "dA" (dA[i, :, :, c]), "mask" (max: mask * dA[i, h, w, c];
+    average: distribute_value(da, (f, f)); a work panel set at every step) and "dA_prev"
+    (dA_prev[i, :, :, c], accumulating). Static: "skipped" on A_prev and dA_prev.
+    Per step: "window" on A_prev, "written" on dA (the gradient cell read), "receives" on dA_prev
+    (max: the credited maxima; average: the whole window), and in max mode "chosen_max" / "tied_max"
+    on A_prev as in pool_forward_board. ties -- "first" (the first maximum, cnnviz.core.layers) or
+    "all" (the course's x == max(x)).
+
+    Arguments:
+    dA -- shape (m, n_H, n_W, n_C); cache -- (A_prev, hparameters) from pool_forward
+    mode -- "max" or "average"; i -- the sample; c -- the channel; ties -- "first" or "all"
+
+    Returns:
+    board -- the storyboard dict, with "ties" and "tie_rule"
+    """
+    ties = _check_ties(ties)
+    steps = trace.trace_pool_backward(dA, cache, mode, i, c)
+    (A_prev, hparameters) = cache
+    A_prev, dA = np.asarray(A_prev, dtype=np.float64), np.asarray(dA, dtype=np.float64)
+    f, stride = int(hparameters["f"]), int(hparameters["stride"])
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (m, n_H, n_W, n_C) = dA.shape
+    total = np.zeros((n_H_prev, n_W_prev))  # dA_prev[i, :, :, c] so far
+    out = []
+    work = []
+    code = narration.code("pool_backward", mode)
+    for s in steps:
+        rows, cols = slice(s.vert_start, s.vert_end), slice(s.horiz_start, s.horiz_end)
+        overlays: dict = {"window": {"A_prev": [_win(s)]}, "written": {"dA": [_cell(s.h, s.w)]}}
+        if mode == "max":
+            mask, chosen, others = _maxima(s.a_slice, ties)
+            delta = mask * s.da  # the course's update: mask * dA[i, h, w, c]
+            overlays["chosen_max"] = {"A_prev": _cells(s, chosen)}
+            overlays["tied_max"] = {"A_prev": _cells(s, others)} if others else {}
+            overlays["receives"] = {"dA_prev": _cells(s, chosen)}
+            where = ", ".join(f"({s.vert_start + r}, {s.horiz_start + q})" for r, q in chosen)
+            numbers = [
+                _line(f"dA[{i}, {s.h}, {s.w}, {c}] = {{0}}", s.da),
+                _line(f"mask = create_mask_from_window(a_prev_slice): True at {where}   ({style.tie_words(ties)})"),
+                _line(f"dA_prev[{i}, {where}, {c}] += mask * dA[{i}, {s.h}, {s.w}, {c}] = {{0}}", s.da),
+            ]
+        else:
+            delta = np.asarray(s.mask_or_value)
+            overlays["receives"] = {"dA_prev": [_win(s)]}
+            numbers = [
+                _line(f"da = dA[{i}, {s.h}, {s.w}, {c}] = {{0}}", s.da),
+                _line(
+                    f"distribute_value(da, ({f}, {f})): each of the {f * f} cells += {{0}} / {f * f} = {{1}}",
+                    s.da,
+                    s.da / (f * f),
+                ),
+            ]
+        total[rows, cols] += delta
+        work.append(delta)
+        notes = narration.notes("pool_backward", s, stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C, mode=mode, ties=ties)
+        sets = {"mask": [0, f, 0, f, b64(delta)], "dA_prev": [*_win(s), b64(total[rows, cols])]}
+        out.append(_step(s, overlays, sets, numbers, notes))
+    sc_in, sc_g = _signed(A_prev[i, :, :, c]), _signed(dA[i, :, :, c], total, *work)
+    work_title = f"mask * dA[{i}, h, w, {c}]" if mode == "max" else "distribute_value(da, (f, f))"
+    panels = [
+        _panel("A_prev", "A_prev", c, f"A_prev[{i}, :, :, {c}]", "A_prev", "input", A_prev[i, :, :, c], sc_in),
+        _panel("dA", "dA", c, f"dA[{i}, :, :, {c}]", "dA", "gradient", dA[i, :, :, c], sc_g),
+        _panel(
+            "mask",
+            "mask" if mode == "max" else "distribute_value",
+            None,
+            work_title,
+            "mask",
+            "work",
+            work[-1],
+            sc_g,
+            accumulates=True,
+        ),
+        _panel(
+            "dA_prev", "dA_prev", c, f"dA_prev[{i}, :, :, {c}]", "dA_prev", "gradient", total, sc_g, accumulates=True
+        ),
+    ]
+    skipped = _skipped(n_H_prev, n_W_prev, f, stride, 0)
+    static = {"skipped": _static_rects(["A_prev", "dA_prev"], skipped)}
+    title = f"pool_backward ({mode}), example i = {i}, channel c = {c}"
+    return _board("pool_backward", title, panels, static, out, code, ties=ties, tie_rule=style.tie_words(ties))
+
+
+def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) -> dict:
+    """conv_backward's loop for sample i, filter c's scatters only, as a storyboard (one step per dZ cell).
+
+    Panels: "dZ" (dZ[i, :, :, c]), "W/k" (W[:, :, k, c]), "a_prev_pad/k" (A_prev_pad[i, :, :, k]),
+    "dA_prev_pad/k" (filter c's share of dA_prev_pad[i, :, :, k]: what dZ[i, :, :, c] alone adds;
+    accumulating; titled so), "dW/k" (dW[:, :, k, c], accumulating), "db" (db[0, 0, 0, c], 1x1,
+    accumulating), and with toggle "all_filters": "dA_prev/k", the final dA_prev[i, :, :, k] of
+    cnnviz.core.layers.conv_backward, the sum over all n_C filters (constant).
+    Static: "pad_ring" and "skipped" on a_prev_pad/k and dA_prev_pad/k.
+    Per step: "written" on dZ (the gradient cell read), "window" on every a_prev_pad/k, "receives"
+    on dA_prev_pad/k (the window), dW/k and db.
+
+    Arguments:
+    dZ -- shape (m, n_H, n_W, n_C); cache -- (A_prev, W, b, hparameters) from conv_forward
+    i -- the sample; c -- the filter
+
+    Returns:
+    board -- the storyboard dict, with toggles {"all_filters": ...}
+    """
+    steps = trace.trace_conv_backward(dZ, cache, i, c)
+    (A_prev, W, b, hparameters) = cache
+    dA_prev_all, _, _ = layers.conv_backward(dZ, cache)
+    A_prev, W, dZ = (np.asarray(a, dtype=np.float64) for a in (A_prev, W, dZ))
+    stride, pad = int(hparameters["stride"]), int(hparameters["pad"])
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    (m, n_H, n_W, n_C) = dZ.shape
+    a_prev_pad = layers.zero_pad(A_prev[i : i + 1], pad)[0]
+    chans = range(n_C_prev)
+    inp, share, dw = ([f"{a}/{k}" for k in chans] for a in ("a_prev_pad", "dA_prev_pad", "dW"))
+    last = steps[-1]
+    share_final = last.dA_prev_pad
+    code = narration.code("conv_backward")
+    out = []
+    for s in steps:
+        # The course's three updates, replayed by the renderers from constant panels (see "adds"):
+        # da_prev_pad window += W[:, :, k, c] * dz; dW[:, :, k, c] += a_slice[:, :, k] * dz; db += dZ[i, h, w, c]
+        adds = {share[k]: [*_win(s), f"W/{k}", 0, 0, s.dz] for k in chans}
+        adds.update({dw[k]: [0, f, 0, f, inp[k], s.vert_start, s.horiz_start, s.dz] for k in chans})
+        adds["db"] = [0, 1, 0, 1, "dZ", s.h, s.w, 1.0]
+        overlays = {
+            "written": {"dZ": [_cell(s.h, s.w)]},
+            "window": {name: [_win(s)] for name in inp},
+            "receives": {
+                **{name: [_win(s)] for name in share},
+                **{name: [[0, f, 0, f]] for name in dw},
+                "db": [[0, 1, 0, 1]],
+            },
+        }
+        win = f"{s.vert_start}:{s.vert_end}, {s.horiz_start}:{s.horiz_end}"
+        numbers = [
+            _line(f"dZ[{i}, {s.h}, {s.w}, {c}] = {{0}}", s.dz),
+            _line(f"da_prev_pad[{win}, :] += W[:, :, :, {c}] * {{0}}   (filter {c}'s share)", s.dz),
+            _line(f"dW[:, :, :, {c}] += a_prev_pad[{win}, :] * {{0}}", s.dz),
+            _line(f"db[0, 0, 0, {c}] += {{0}}  ->  {{1}}", s.dz, s.db_c),
+        ]
+        notes = narration.notes("conv_backward", s, stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C)
+        out.append(_step(s, overlays, {}, numbers, notes, adds))
+    sc_in, sc_w = _signed(a_prev_pad), _signed(W[:, :, :, c])
+    sc_dz = _signed(dZ[i, :, :, c])
+    sc_da = _signed(dA_prev_all[i], share_final)
+    sc_dw = _signed(last.dW_c, np.array([last.db_c]))
+    panels = [_panel("dZ", "dZ", c, f"dZ[{i}, :, :, {c}]", "dZ", "gradient", dZ[i, :, :, c], sc_dz)]
+    panels += [_panel(f"W/{k}", "W", k, f"W[:, :, {k}, {c}]", "W", "filter", W[:, :, k, c], sc_w) for k in chans]
+    panels += [
+        _panel(
+            inp[k], "a_prev_pad", k, f"A_prev_pad[{i}, :, :, {k}]", "a_prev_pad", "input", a_prev_pad[:, :, k], sc_in
+        )
+        for k in chans
+    ]
+    panels += [
+        _panel(
+            share[k],
+            "dA_prev_pad",
+            k,
+            f"dA_prev_pad[{i}, :, :, {k}]: filter c = {c}'s share only (from dZ[{i}, :, :, {c}])",
+            "dA_prev_pad",
+            "gradient",
+            share_final[:, :, k],
+            sc_da,
+            accumulates=True,
+        )
+        for k in chans
+    ]
+    panels += [
+        _panel(
+            f"dA_prev/{k}",
+            "dA_prev",
+            k,
+            f"dA_prev[{i}, :, :, {k}]: final, the sum over all n_C = {n_C} filters",
+            "dA_prev",
+            "gradient",
+            dA_prev_all[i, :, :, k],
+            sc_da,
+            toggle="all_filters",
+        )
+        for k in chans
+    ]
+    panels += [
+        _panel(
+            dw[k],
+            "dW",
+            k,
+            f"dW[:, :, {k}, {c}] (example {i}'s share)",
+            "dW",
+            "gradient",
+            last.dW_c[:, :, k],
+            sc_dw,
+            accumulates=True,
+        )
+        for k in chans
+    ]
+    panels.append(
+        _panel(
+            "db",
+            "db",
+            c,
+            f"db[0, 0, 0, {c}] (example {i}'s share)",
+            "db",
+            "gradient",
+            np.array([[last.db_c]]),
+            sc_dw,
+            accumulates=True,
+        )
+    )
+    ring = _ring(n_H_prev + 2 * pad, n_W_prev + 2 * pad, pad)
+    skipped = _skipped(n_H_prev, n_W_prev, f, stride, pad)
+    static = {"pad_ring": _static_rects(inp + share, ring), "skipped": _static_rects(inp + share, skipped)}
+    title = f"conv_backward, example i = {i}, filter c = {c}'s share"
+    board = _board("conv_backward", title, panels, static, out, code)
+    board["toggles"] = {"all_filters": f"Sum over all n_C = {n_C} filters"}
+    return board
+
+
+def zero_pad_board(A_prev: np.ndarray, pad: int, i: int = 0, c: int = 0) -> dict:
+    """zero_pad for sample i and channel c, as a storyboard.
+
+    Steps: step 0 copies X[i, :, :, c] into the middle of X_pad; step j (1..pad) writes ring j of
+    zeros, counted from the inside out (with pad == 0 there is only the copy). Steps have
+    h = w = None and labels "copy", "ring 1", ...
+    Panels: "X" (X[i, :, :, c]) and "X_pad" (X_pad[i, :, :, c], written_at = 0 inside, j on ring j).
+    Static: "pad_ring" on X_pad. Per step: "window" on X (step 0: all of it), "written" on X_pad
+    (the copied block, then the ring's rectangles).
+
+    Arguments:
+    A_prev -- X, shape (m, n_H, n_W, n_C); pad -- zeros around each image; i -- the sample; c -- the channel
+
+    Returns:
+    board -- the storyboard dict
+    """
+    X_pad = layers.zero_pad(A_prev, pad)
+    X = np.asarray(A_prev, dtype=np.float64)
+    (m, n_H, n_W, n_C) = X.shape
+    i = trace._check_index("i", i, m, "X's batch (m)")
+    c = trace._check_index("c", c, n_C, "X's channels (n_C)")
+    pad = int(pad)
+    H, Wd = n_H + 2 * pad, n_W + 2 * pad
+    rr, cc = np.meshgrid(np.arange(H), np.arange(Wd), indexing="ij")
+    dist = np.maximum(np.maximum(pad - rr, rr - (pad + n_H - 1)), np.maximum(pad - cc, cc - (pad + n_W - 1)))
+    written_at = np.maximum(dist, 0).ravel().tolist()
+    sc = _signed(X[i, :, :, c])
+    panels = [
+        _panel("X", "X", c, f"X[{i}, :, :, {c}]", "X", "input", X[i, :, :, c], sc),
+        _panel(
+            "X_pad",
+            "X_pad",
+            c,
+            f"X_pad[{i}, :, :, {c}]",
+            "X_pad",
+            "output",
+            X_pad[i, :, :, c],
+            sc,
+            written_at=written_at,
+        ),
+    ]
+    code = narration.code("zero_pad")
+    line = f"X_pad[{i}, {pad}:{pad + n_H}, {pad}:{pad + n_W}, {c}] = X[{i}, :, :, {c}]"
+    out = [
+        {
+            "label": "copy",
+            "h": None,
+            "w": None,
+            "overlays": {
+                "window": {"X": [_rect(0, n_H, 0, n_W)]},
+                "written": {"X_pad": [_rect(pad, pad + n_H, pad, pad + n_W)]},
+            },
+            "sets": {},
+            "numbers": [
+                _line(line),
+                _line(f"X has shape ({m}, {n_H}, {n_W}, {n_C}); X_pad has shape ({m}, {H}, {Wd}, {n_C})"),
+            ],
+            "notes": [_line(f"pad = {pad}: the middle of X_pad is X")],
+        }
+    ]
+    for j in range(1, pad + 1):
+        lo_r, hi_r, lo_c, hi_c = pad - j, pad + n_H + j - 1, pad - j, pad + n_W + j - 1
+        rects = [
+            _rect(lo_r, lo_r + 1, lo_c, hi_c + 1),
+            _rect(hi_r, hi_r + 1, lo_c, hi_c + 1),
+            _rect(lo_r + 1, hi_r, lo_c, lo_c + 1),
+            _rect(lo_r + 1, hi_r, hi_c, hi_c + 1),
+        ]
+        out.append(
+            {
+                "label": f"ring {j}",
+                "h": None,
+                "w": None,
+                "overlays": {"written": {"X_pad": rects}},
+                "sets": {},
+                "numbers": [
+                    _line(f"ring {j} of {pad}: rows {lo_r} and {hi_r}, columns {lo_c} and {hi_c} of X_pad are 0"),
+                ],
+                "notes": [_line(f"(0, 0) in ((0, 0), (pad, pad), (pad, pad), (0, 0)): ring {j} of {pad} is zeros")],
+            }
+        )
+    static = {"pad_ring": _static_rects(["X_pad"], _ring(H, Wd, pad))}
+    title = f"zero_pad, pad = {pad}, example i = {i}, channel c = {c}"
+    return _board("zero_pad", title, panels, static, out, code)
