@@ -105,7 +105,8 @@ def code(lesson: str, mode: str | None = None) -> list[str]:
 
 
 def _t(text: str, *vals: float) -> dict:
-    return {"text": text, "vals": [float(v) for v in vals]}
+    # 12 significant digits: more than any precision shown (8 decimals), shorter in JSON
+    return {"text": text, "vals": [float(f"{float(v):.12g}") for v in vals]}
 
 
 def _slice(step: Any) -> str:
@@ -116,9 +117,9 @@ def _loop_notes(step: Any, n_H: int, n_W: int, n_C: int, stride: int, f: int) ->
     """Notes shared by every loop body: the loop variables and the window corners."""
     return {
         _LOOPS[0]: _t(f"i = {step.i}"),
-        _LOOPS[1]: _t(f"h = {step.h}   (of {n_H})"),
-        _LOOPS[2]: _t(f"w = {step.w}   (of {n_W})"),
-        _LOOPS[3]: _t(f"c = {step.c}   (of {n_C})"),
+        _LOOPS[1]: _t(f"h = {step.h}  (of {n_H})"),
+        _LOOPS[2]: _t(f"w = {step.w}  (of {n_W})"),
+        _LOOPS[3]: _t(f"c = {step.c}  (of {n_C})"),
         _CORNERS[0]: _t(f"= {step.h} * {stride} = {step.vert_start}"),
         _CORNERS[1]: _t(f"= {step.vert_start} + {f} = {step.vert_end}"),
         _CORNERS[2]: _t(f"= {step.w} * {stride} = {step.horiz_start}"),

@@ -12,7 +12,8 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
       "title": "conv_forward, example i = 0, filter c = 0",
       "n_steps": int,                        # == len(steps); steps[k] is loop iteration k (h outer, w inner)
       "panels": [Panel, ...],                # drawing order only; everything else refers to panel["name"]
-      "static": {role: {panel_name: [Rect, ...]}},   # overlays that never move: "pad_ring", "skipped"
+      "static": {role: {panel_name: [Rect, ...]}},   # overlays that never move: "pad_ring", "skipped",
+                                             # "receives" where every step adds (conv_backward's dW/k, db)
       "steps": [Step, ...],
       "code": [str, ...],                    # the course's loop body, one line each (from narration)
       "legend": {role: str},                 # what each overlay role means, in words (from draw.style)
@@ -213,8 +214,13 @@ def _skipped(n_H_prev: int, n_W_prev: int, f: int, stride: int, pad: int) -> lis
     return rects
 
 
+def _shown(v: float) -> float:
+    """A value for a step's text: 12 significant digits, more than any precision shown (8 decimals)."""
+    return float(f"{float(v):.12g}")
+
+
 def _line(text: str, *vals: float) -> dict:
-    return {"text": text, "vals": [float(v) for v in vals]}
+    return {"text": text, "vals": [_shown(v) for v in vals]}
 
 
 def _win(step) -> list[int]:
@@ -533,9 +539,9 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     accumulating; titled so), "dW/k" (dW[:, :, k, c], accumulating), "db" (db[0, 0, 0, c], 1x1,
     accumulating), and with toggle "all_filters": "dA_prev/k", the final dA_prev[i, :, :, k] of
     cnnviz.core.layers.conv_backward, the sum over all n_C filters (constant).
-    Static: "pad_ring" and "skipped" on a_prev_pad/k and dA_prev_pad/k.
-    Per step: "written" on dZ (the gradient cell read), "window" on every a_prev_pad/k, "receives"
-    on dA_prev_pad/k (the window), dW/k and db.
+    Static: "pad_ring" and "skipped" on a_prev_pad/k and dA_prev_pad/k; "receives" on dW/k and db
+    (every step adds to all of them). Per step: "written" on dZ (the gradient cell read), "window"
+    on every a_prev_pad/k, "receives" on dA_prev_pad/k (the window).
 
     Arguments:
     dZ -- shape (m, n_H, n_W, n_C); cache -- (A_prev, W, b, hparameters) from conv_forward
@@ -568,17 +574,13 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
         overlays = {
             "written": {"dZ": [_cell(s.h, s.w)]},
             "window": {name: [_win(s)] for name in inp},
-            "receives": {
-                **{name: [_win(s)] for name in share},
-                **{name: [[0, f, 0, f]] for name in dw},
-                "db": [[0, 1, 0, 1]],
-            },
+            "receives": {name: [_win(s)] for name in share},  # dW/k and db receive at every step: static
         }
         win = f"{s.vert_start}:{s.vert_end}, {s.horiz_start}:{s.horiz_end}"
         numbers = [
             _line(f"dZ[{i}, {s.h}, {s.w}, {c}] = {{0}}", s.dz),
-            _line(f"da_prev_pad[{win}, :] += W[:, :, :, {c}] * {{0}}   (filter {c}'s share)", s.dz),
-            _line(f"dW[:, :, :, {c}] += a_prev_pad[{win}, :] * {{0}}", s.dz),
+            _line(f"da_prev_pad[{win}, :] += W[:, :, :, {c}] * {{0}}", s.dz),
+            _line(f"dW[:, :, :, {c}] += a_slice * {{0}}", s.dz),
             _line(f"db[0, 0, 0, {c}] += {{0}}  ->  {{1}}", s.dz, s.db_c),
         ]
         notes = narration.notes("conv_backward", s, stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C)
@@ -652,7 +654,11 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     )
     ring = _ring(n_H_prev + 2 * pad, n_W_prev + 2 * pad, pad)
     skipped = _skipped(n_H_prev, n_W_prev, f, stride, pad)
-    static = {"pad_ring": _static_rects(inp + share, ring), "skipped": _static_rects(inp + share, skipped)}
+    static = {
+        "pad_ring": _static_rects(inp + share, ring),
+        "skipped": _static_rects(inp + share, skipped),
+        "receives": {**_static_rects(dw, [_rect(0, f, 0, f)]), "db": [_rect(0, 1, 0, 1)]},
+    }
     title = f"conv_backward, example i = {i}, filter c = {c}'s share"
     board = _board("conv_backward", title, panels, static, out, code)
     board["toggles"] = {"all_filters": f"Sum over all n_C = {n_C} filters"}
