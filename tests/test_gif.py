@@ -1,0 +1,111 @@
+"""The GIF draws the storyboard: frames per sampled step, and the right colours at the right pixels."""
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from cnnviz.core import layers
+from cnnviz.draw import gif
+from cnnviz.steps import storyboard as S
+from cnnviz.steps import style, trace
+
+RNG = np.random.default_rng(3)
+A_INT = RNG.integers(0, 3, size=(1, 6, 6, 2)).astype(float)
+PHP = {"f": 2, "stride": 2}
+
+
+def _frames(data: bytes) -> list[Image.Image]:
+    im = Image.open(io.BytesIO(data))
+    out = []
+    for n in range(im.n_frames):
+        im.seek(n)
+        out.append(im.convert("RGB"))
+    return out
+
+
+def _box(geo, name, r0, r1, c0, c1):
+    x0, y0 = geo["panels"][name]
+    cell = geo["cell"]
+    return x0 + c0 * cell, y0 + r0 * cell, x0 + c1 * cell, y0 + r1 * cell
+
+
+def _tied(steps):
+    return next(s for s in steps if len(s.ties) > 1)
+
+
+def test_one_frame_per_sampled_step():
+    board = S.pool_forward_board(A_INT, PHP, "max", 0, 1)
+    assert len(_frames(gif.board_gif(board, max_frames=4))) == len(trace.frame_indices(board["n_steps"], 4)) == 4
+    assert len(_frames(gif.board_gif(board, max_frames=100))) == board["n_steps"]
+
+
+def test_pool_forward_pixels_at_a_tied_step():
+    steps = trace.trace_pool_forward(A_INT, PHP, "max", 0, 1)
+    t = _tied(steps)
+    board = S.pool_forward_board(A_INT, PHP, "max", 0, 1, ties="first")
+    frame = _frames(gif.board_gif(board, max_frames=100))[t.index]
+    geo = gif.layout(board)
+    roles = {r: style.hex_rgb(c) for r, c in style.ROLE_COLOURS.items()}
+    # the window outline: the middle of its top edge, on A_prev, where the window is
+    x0, y0, x1, y1 = _box(geo, "A_prev", t.vert_start, t.vert_end, t.horiz_start, t.horiz_end)
+    assert frame.getpixel(((x0 + x1) // 2, y0 + 1)) == roles["window"]
+    assert frame.getpixel((x0 + 1, (y0 + y1) // 2)) == roles["window"]
+    # ... and nowhere else: one cell to the right of the window is not window-coloured
+    assert frame.getpixel((x1 + geo["cell"] // 2, y0 + 1)) != roles["window"]
+    # the max marks: purple on the first maximum, orange on the other tied maxima
+    rad = max(2, geo["cell"] // 6)
+    first = (t.vert_start + t.argmax[0], t.horiz_start + t.argmax[1])
+    for r, s in t.ties:
+        cx0, cy0 = _box(
+            geo, "A_prev", t.vert_start + r, t.vert_start + r + 1, t.horiz_start + s, t.horiz_start + s + 1
+        )[:2]
+        mark = frame.getpixel((cx0 + rad + 3, cy0 + rad + 3))
+        want = "chosen_max" if (t.vert_start + r, t.horiz_start + s) == first else "tied_max"
+        assert mark == roles[want], ((r, s), want)
+    # the written cell of A is outlined gold; a later cell is still "not yet"
+    wx0, wy0, wx1, wy1 = _box(geo, "A", t.h, t.h + 1, t.w, t.w + 1)
+    assert frame.getpixel(((wx0 + wx1) // 2, wy0 + 1)) == roles["written"]
+    n_H, n_W = 3, 3
+    later = t.index + 1
+    if later < n_H * n_W:
+        h, w = divmod(later, n_W)
+        lx0, ly0, lx1, ly1 = _box(geo, "A", h, h + 1, w, w + 1)
+        assert frame.getpixel(((lx0 + lx1) // 2, (ly0 + ly1) // 2)) == roles["not_yet"]
+
+
+def test_all_rule_marks_every_maximum_as_chosen():
+    steps = trace.trace_pool_forward(A_INT, PHP, "max", 0, 1)
+    t = _tied(steps)
+    board = S.pool_forward_board(A_INT, PHP, "max", 0, 1, ties="all")
+    frame = _frames(gif.board_gif(board, max_frames=100))[t.index]
+    geo = gif.layout(board)
+    rad = max(2, geo["cell"] // 6)
+    for r, s in t.ties:
+        x, y = _box(geo, "A_prev", t.vert_start + r, t.vert_start + r + 1, t.horiz_start + s, t.horiz_start + s + 1)[:2]
+        assert frame.getpixel((x + rad + 3, y + rad + 3)) == style.hex_rgb(style.ROLE_COLOURS["chosen_max"])
+
+
+def test_conv_forward_window_on_every_channel_at_a_known_step():
+    A = RNG.normal(size=(1, 5, 5, 3))
+    W, b = RNG.normal(size=(3, 3, 3, 2)), RNG.normal(size=(1, 1, 1, 2))
+    hp = {"stride": 1, "pad": 1}
+    board = S.conv_forward_board(A, W, b, hp, 0, 1)
+    k = 7
+    t = trace.trace_conv_forward(A, W, b, hp, 0, 1)[k]
+    frame = _frames(gif.board_gif(board, max_frames=100))[k]
+    geo = gif.layout(board)
+    green = style.hex_rgb(style.ROLE_COLOURS["window"])
+    for ch in range(3):
+        x0, y0, x1, y1 = _box(geo, f"a_prev_pad/{ch}", t.vert_start, t.vert_end, t.horiz_start, t.horiz_end)
+        assert frame.getpixel(((x0 + x1) // 2, y1 - 1)) == green
+
+
+def test_conv_backward_gif_builds_and_the_share_panel_is_drawn_not_the_toggle():
+    A = RNG.normal(size=(1, 4, 4, 2))
+    W, b = RNG.normal(size=(2, 2, 2, 3)), RNG.normal(size=(1, 1, 1, 3))
+    Z, cache = layers.conv_forward(A, W, b, {"stride": 1, "pad": 0})
+    board = S.conv_backward_board(RNG.normal(size=Z.shape), cache, 0, 2)
+    geo = gif.layout(board)
+    assert "dA_prev_pad/0" in geo["panels"] and "dA_prev/0" not in geo["panels"]
+    assert len(_frames(gif.board_gif(board, max_frames=5))) == 5
