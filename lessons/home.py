@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnviz.core import inputs
-from cnnviz.draw import export
+from cnnviz.draw import gif
 
 st.title("cnnviz — convolution and pooling, one window at a time")
 st.markdown(
@@ -38,7 +38,7 @@ def preview() -> bytes:
     """A short GIF of conv_forward on a 6x6 input (made here, once per server)."""
     A_prev = inputs.random_tensor(1, 1, 6, 6, 1, "integers")
     W, b = inputs.conv_params(1, 3, 1, 1, "integers")
-    return export.conv_forward_gif(A_prev, W, b, {"stride": 1, "pad": 0}, max_frames=16, frame_ms=700)
+    return gif.conv_forward_gif(A_prev, W, b, {"stride": 1, "pad": 0}, max_frames=16, frame_ms=700)
 
 
 st.subheader("What a lesson looks like")
