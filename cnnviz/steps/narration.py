@@ -71,7 +71,7 @@ CODE: dict[str, tuple[str, ...]] = {
         *_LOOPS[1:],
         *_CORNERS,
         "                a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]",
-        "                mask = create_mask_from_window(a_prev_slice)",
+        "                mask = create_mask_from_window(a_prev_slice, ties)",
         "                dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]",
     ),
     "pool_backward/average": (
