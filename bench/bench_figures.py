@@ -2,7 +2,7 @@
 
 Budgets (DESIGN.md): a figure's JSON <= 1 MB at the defaults, <= 5 MB at the worst settings.
 Payload = len(fig.to_json()), what the browser receives. Build = the builder call (trace + figure);
-JSON = fig.to_json(); both the median of 3 runs. GIFs (export) are listed with their byte sizes.
+JSON = fig.to_json(); both the median of 3 runs. GIFs (draw.gif from the storyboards) are listed with their byte sizes.
 
 The worst cases are where the per-frame payload peaks: f=1 on the largest padded input (most
 windows, every frame capped at 144), f=7 with 4 channels (the biggest product / dW panels), a 12x12
@@ -19,7 +19,8 @@ from collections.abc import Callable
 import numpy as np
 
 from cnnviz.core import layers
-from cnnviz.draw import export, figures
+from cnnviz.draw import figures, gif
+from cnnviz.steps import storyboard
 
 MB = 1_000_000
 
@@ -69,9 +70,13 @@ def _cases() -> list[tuple[str, str, Callable]]:
         ("pool_backward", "default", lambda: figures.pool_backward_figure(p[2], p[3])),
         ("pool_backward", "worst: 16x16 f1 s1", lambda: figures.pool_backward_figure(p1[2], p1[3])),
         ("pool_backward", "worst: 12x12 f1 s1", lambda: figures.pool_backward_figure(p12[2], p12[3])),
-        ("conv_forward_gif", "default", lambda: export.conv_forward_gif(*d[:4])),
-        ("conv_backward_gif", "worst: 16x16x4 f1 s1 p3", lambda: export.conv_backward_gif(w1[4], w1[5])),
-        ("pool_backward_gif", "default", lambda: export.pool_backward_gif(p[2], p[3])),
+        ("conv_forward_gif", "default", lambda: gif.conv_forward_gif(*d[:4])),
+        (
+            "conv_backward_gif",
+            "worst: 16x16x4 f1 s1 p3",
+            lambda: gif.board_gif(storyboard.conv_backward_board(w1[4], w1[5])),
+        ),
+        ("pool_backward_gif", "default", lambda: gif.board_gif(storyboard.pool_backward_board(p[2], p[3]))),
     ]
 
 
