@@ -21,7 +21,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-settings = sidebar.render()
+settings = sidebar.render(page.url_path or "home")
 st.session_state["settings"] = settings
 sidebar.show_query_warnings(settings)
 sidebar.share_link(settings)

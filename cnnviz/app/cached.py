@@ -1,18 +1,20 @@
 """Bounded st.cache_data wrappers around the pure, heavy calls the pages make.
 
-One wrapper per function, made once at import, so every page shares the same cache entries.
+One wrapper per function, made once at import, so every session shares the same cache entries.
+Storyboards are plain JSON-able dicts (base64 arrays inside): cheap to copy out of the cache.
 """
 
 import streamlit as st
 
 from cnnviz.core import gradcheck, layers
-from cnnviz.draw import export, figures
-from cnnviz.steps import trace
+from cnnviz.draw import figures, gif
+from cnnviz.steps import storyboard, trace
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
-# Figures are shared, not copied: unpickling a go.Figure re-validates it (~0.4 s at the defaults),
-# and nothing downstream mutates them.
-_shared = st.cache_resource(max_entries=24, show_spinner=False)
+_boards = st.cache_data(max_entries=32, show_spinner=False)
+# Plotly figures are shared, not copied (unpickling a go.Figure re-validates it): only the Feature
+# maps preview still draws one (helper D moves it to the player).
+_shared = st.cache_resource(max_entries=8, show_spinner=False)
 
 conv_forward = _cache(layers.conv_forward)
 pool_forward = _cache(layers.pool_forward)
@@ -25,16 +27,23 @@ trace_conv_backward = _cache(trace.trace_conv_backward)
 trace_pool_backward = _cache(trace.trace_pool_backward)
 tied_windows = _cache(trace.tied_windows)
 
-zero_pad_figure = _shared(figures.zero_pad_figure)
+zero_pad_board = _boards(storyboard.zero_pad_board)
+conv_forward_board = _boards(storyboard.conv_forward_board)
+pool_forward_board = _boards(storyboard.pool_forward_board)
+conv_backward_board = _boards(storyboard.conv_backward_board)
+pool_backward_board = _boards(storyboard.pool_backward_board)
+
 conv_forward_figure = _shared(figures.conv_forward_figure)
-pool_forward_figure = _shared(figures.pool_forward_figure)
-conv_backward_figure = _shared(figures.conv_backward_figure)
-pool_backward_figure = _shared(figures.pool_backward_figure)
 
 check_conv_backward = _cache(gradcheck.check_conv_backward)
 check_pool_backward = _cache(gradcheck.check_pool_backward)
 
-conv_forward_gif = _cache(export.conv_forward_gif)
-pool_forward_gif = _cache(export.pool_forward_gif)
-conv_backward_gif = _cache(export.conv_backward_gif)
-pool_backward_gif = _cache(export.pool_backward_gif)
+conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF (helper D)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def board_gif(board: dict) -> bytes:
+    """The GIF of a storyboard (the same board the player draws)."""
+    from cnnviz.draw import gif
+
+    return gif.board_gif(board)

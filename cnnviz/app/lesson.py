@@ -130,42 +130,121 @@ def size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, p
 
 
 def arithmetic(*lines: str) -> None:
-    """The shape arithmetic, one formula a line, in monospace."""
+    """The shape arithmetic, one formula a line, in monospace (hidden in presentation mode)."""
+    if present():
+        return
     st.code("\n".join(lines), language=None)
 
 
 def stride_note(n_prev: int, f: int, stride: int, pad: int) -> None:
     """Say which rows/columns a non-dividing stride never reads."""
     skipped = windows.uncovered(n_prev, f, stride, pad)
-    if skipped:
+    if skipped and not present():
         st.caption(
             f"(n + 2*pad - f) = {n_prev + 2 * pad - f} is not a multiple of stride = {stride}: "
             f"padded rows/columns {skipped} are never read by any window (shaded in the figure)."
         )
 
 
-def step_slider(labels: list[str]) -> int:
-    """The step to inspect (its numbers and code below; the figure opens on it). Key "step"."""
-    n = len(labels)
-    if n <= 1:
-        return 0
-    st.session_state["step"] = min(int(st.session_state.get("step", 0)), n - 1)
-    return st.select_slider(
-        "Step to inspect",
-        options=list(range(n)),
-        key="step",
-        format_func=lambda k: f"{k + 1}/{n}: {labels[k]}",
-        help="Play/Pause and the slider inside the figure animate in your browser; "
-        "this one shows the chosen step's numbers and code below.",
+# A lesson's own settings, drawn next to its player: the short names the course uses.
+SHORT = {"pool_f": "f", "pool_stride": "stride", "mode": "mode", "grad": "upstream", "n_C": "n_C"}
+
+
+def present() -> bool:
+    """Presentation mode: prose hidden, sidebar collapsed, a player sized to the screen."""
+    return bool(st.session_state.get("present", False))
+
+
+PRESENT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stExpandSidebarButton"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding: 0.4rem 1rem 0.4rem 1rem !important; max-width: 100% !important; }
+[data-testid="stMain"] { margin-left: 0 !important; }
+</style>"""
+
+
+def title(heading: str, prose: str = "") -> None:
+    """The lesson's title and its explanation; in presentation mode neither (the player speaks)."""
+    if present():
+        st.html(PRESENT_CSS)
+        return
+    st.title(heading)
+    if prose:
+        st.markdown(prose)
+
+
+def text(markdown: str) -> None:
+    """Prose under the title (hidden in presentation mode)."""
+    if not present():
+        st.markdown(markdown)
+
+
+class Controls:
+    """The settings row of a lesson; the index boxes (i, c) are filled once the shapes are known."""
+
+    def __init__(self, slots: dict[str, Any]) -> None:
+        self._slots = slots
+
+    def index(self, key: str, n: int) -> int:
+        """The `i` or `c` box limited to 0..n-1 (a larger value from a link or another page is clamped)."""
+        n = max(int(n), 1)
+        value = min(max(int(st.session_state.get(key, params.DEFAULTS[key])), 0), n - 1)
+        st.session_state[key] = value
+        with self._slots[key]:
+            return int(
+                st.number_input(key, min_value=0, max_value=n - 1, step=1, key=key, help=params.SPECS[key].label)
+            )
+
+
+def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls:
+    """One compact row: this lesson's settings (keyed as in settings.SPECS), | i c, presentation toggle.
+
+    Only what the page uses is drawn. Returns the row, whose `index(key, n)` draws `i`/`c` once the
+    page knows how many exist.
+    """
+    widths = [1.5 if params.SPECS[k].is_choice else 1 for k in keys] + [0.25] + [1] * len(indices) + [1.3]
+    cols = st.columns(widths, vertical_alignment="bottom", gap="small")
+    for col, key in zip(cols, keys, strict=False):
+        spec = params.SPECS[key]
+        st.session_state.setdefault(key, spec.default)
+        label = SHORT.get(key, key)
+        with col:
+            if spec.is_choice:
+                st.radio(label, spec.choices, key=key, horizontal=True, help=spec.label)
+            else:
+                st.number_input(label, min_value=spec.lo, max_value=spec.hi, step=1, key=key, help=spec.label)
+    slots = dict(zip(indices, cols[len(keys) + 1 : len(keys) + 1 + len(indices)], strict=True))
+    with cols[-1]:
+        st.session_state["present"] = present()  # a link's present=1 arrives as an int
+        st.toggle("Present", key="present", help=params.SPECS["present"].help)
+    return Controls(slots)
+
+
+def player(board: dict, key: str, s: dict[str, Any], marks: dict | None = None) -> int:
+    """The lesson player for `board`, opened on the link's step; returns the step the browser reported."""
+    from cnnviz.app import player as _player
+
+    return _player.show(
+        board, key=key, step=int(s.get("step", 0)), decimals=int(s.get("decimals", 2)), present=present(), marks=marks
     )
 
 
+def notebook_printout(*args: Any, **kwargs: Any) -> None:
+    """Hook for issue 10 (helper C): the notebook cell / own-arrays check under the player. Empty for now."""
+
+
 def show(fig: go.Figure, key: str) -> None:
+    """A Plotly figure (the Feature maps preview, until it moves to the player)."""
     st.plotly_chart(fig, key=key, config={"displaylogo": False, "scrollZoom": False})
 
 
-def gif_button(label: str, file_name: str, make: Callable[[], bytes], key: str) -> None:
-    """A download button that renders the GIF only when clicked."""
+def gif_button(label: str, file_name: str, make: Callable[[], bytes] | dict, key: str) -> None:
+    """A download button that renders the GIF only when clicked (`make`: a storyboard or a callable)."""
+    if present():
+        return
+    if isinstance(make, dict):
+        board = make
+        make = lambda: cached.board_gif(board)  # noqa: E731
     st.download_button(
         label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon=":material/movie:"
     )
@@ -173,6 +252,9 @@ def gif_button(label: str, file_name: str, make: Callable[[], bytes], key: str) 
 
 def grad_table(errors: dict[str, float], note: str = "") -> None:
     """The numerical gradient check's relative errors, with a verdict per array."""
+    if present():
+        return
+    st.markdown("**Numerical gradient check**")
     rows = [
         {"gradient": name, "relative error": f"{err:.2e}", "verdict": "agrees" if err < 1e-7 else "DIFFERS"}
         for name, err in errors.items()

@@ -54,6 +54,7 @@ SPECS: dict[str, Spec] = {
         Spec("c", "c (channel shown)", 0, 0, 7),
         Spec("speed", "Animation speed", "normal", choices=tuple(SPEEDS)),
         Spec("step", "step", 0, 0, 4095),
+        Spec("present", "Presentation mode", 0, 0, 1, help="Prose hidden, sidebar collapsed, a big player; Esc leaves"),
     )
 }
 

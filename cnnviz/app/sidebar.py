@@ -1,4 +1,9 @@
-"""The shared sidebar: every setting as a keyed widget, seeded once from the URL, mirrored back to it.
+"""The shared sidebar: the input every lesson shares, seeded once from the URL, mirrored back to it.
+
+Only what the page shown uses is drawn (a setting that does not apply is absent, not disabled
+with a stale value). A lesson's own settings (f, stride, pad, pooling, i, c, ...) are drawn by
+the lesson itself, next to its player (`lesson.controls`); they live in st.session_state under
+the same keys as settings.SPECS, so links and page switches keep them.
 
 Widgets take their initial value from st.session_state (never `value=`), so a value parsed from a
 shared link, a default, or the user's last choice all arrive the same way.
@@ -14,6 +19,12 @@ from cnnviz.app import settings as params
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"]
 
+# The pages that use the sidebar's Input section, by registry key (home uses none of it).
+LESSON_PAGES = ("zero_padding", "convolution", "pooling", "conv_backward", "pool_backward")
+IMAGE_PAGES = ("feature_maps",)  # a picture only: no random tensor, seed, m or sizes
+# Until a page draws its own settings row, the sidebar keeps the settings it reads (feature maps).
+LEGACY_PAGE_SETTINGS = {"feature_maps": ("f", "stride", "pad", "pool_f", "pool_stride", "mode")}
+
 
 def load_query_once() -> None:
     """On a session's first run, copy the URL's settings into session state; keep the warnings."""
@@ -26,29 +37,27 @@ def load_query_once() -> None:
     st.session_state["_query_loaded"] = True
 
 
-def _clamp_state(key: str, lo: int, hi: int) -> None:
-    value = st.session_state.get(key, params.DEFAULTS[key])
-    st.session_state[key] = min(max(int(value), lo), hi)
+def keep_settings() -> None:
+    """Keep every setting across pages that do not draw its widget.
+
+    Streamlit drops a keyed widget's value at the end of a run that did not draw it; assigning the
+    value to itself before any widget is drawn makes it plain session state again (kept).
+    """
+    for key in params.SPECS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
-def _slider(key: str, disabled: bool = False, hi: int | None = None) -> int:
+def _slider(key: str, hi: int | None = None) -> int:
     spec = params.SPECS[key]
     st.session_state.setdefault(key, spec.default)
-    return st.slider(
-        spec.label, spec.lo, spec.hi if hi is None else hi, key=key, help=spec.help or None, disabled=disabled
-    )
+    return st.slider(spec.label, spec.lo, spec.hi if hi is None else hi, key=key, help=spec.help or None)
 
 
-def _choice(key: str, horizontal: bool = True, disabled: bool = False) -> str:
+def _choice(key: str, horizontal: bool = True, choices: tuple[str, ...] | None = None) -> str:
     spec = params.SPECS[key]
     st.session_state.setdefault(key, spec.default)
-    return st.radio(spec.label, spec.choices, key=key, horizontal=horizontal, help=spec.help or None, disabled=disabled)
-
-
-def _index(key: str, hi: int) -> int:
-    """i or c: a number box limited to what exists (0..hi)."""
-    _clamp_state(key, 0, hi)
-    return int(st.number_input(params.SPECS[key].label, min_value=0, max_value=hi, step=1, key=key))
+    return st.radio(spec.label, choices or spec.choices, key=key, horizontal=horizontal, help=spec.help or None)
 
 
 def _upload() -> None:
@@ -63,42 +72,53 @@ def _upload() -> None:
         st.text(f"Using the earlier upload: {st.session_state['upload_name']}")  # plain text, never HTML
 
 
-def render() -> dict[str, int | str]:
-    """Draw the sidebar; return the current settings (one value per key of params.SPECS)."""
-    load_query_once()
-    with st.sidebar:
-        with st.expander("Input", expanded=True):
+def _input_section(page: str) -> None:
+    """Input: what A_prev is made of. Only the fields this page and this source use."""
+    images_only = page in IMAGE_PAGES
+    with st.expander("Input", expanded=True):
+        if images_only:
+            if st.session_state.get("source", params.DEFAULTS["source"]) == "random":
+                st.session_state["source"] = "sample"  # a picture page: random numbers are no picture
+            source = _choice("source", choices=("sample", "upload"))
+        else:
             source = _choice("source")
-            random_source = source == "random"
-            if source == "sample":
-                st.session_state.setdefault("sample", params.DEFAULTS["sample"])
-                st.selectbox("Sample image", params.SAMPLE_CHOICES, key="sample")
-            if source == "upload":
-                _upload()
-            _choice("values", disabled=not random_source)
-            st.session_state.setdefault("seed", params.DEFAULTS["seed"])
-            st.number_input("Seed", min_value=0, max_value=9999, step=1, key="seed")
-            _slider("m", disabled=not random_source)
-            _slider("n_H_prev")
-            _slider("n_W_prev")
-            _slider("n_C_prev", disabled=not random_source)
-        with st.expander("Convolution", expanded=True):
-            _slider("f")
-            _slider("stride")
-            _slider("pad")
-            _slider("n_C")
-        with st.expander("Pooling", expanded=True):
-            _slider("pool_f")
-            _slider("pool_stride")
-            _choice("mode")
-        with st.expander("View", expanded=True):
-            m = st.session_state["m"] if random_source else 1
-            _index("i", m - 1)
-            n_C_prev = st.session_state["n_C_prev"] if random_source else 3
-            _index("c", max(st.session_state["n_C"], n_C_prev) - 1)
-            _choice("grad")
-            _choice("speed")
+        if source == "sample":
+            st.session_state.setdefault("sample", params.DEFAULTS["sample"])
+            st.selectbox("Sample image", params.SAMPLE_CHOICES, key="sample")
+        if source == "upload":
+            _upload()
+        if images_only:
+            return
+        if source == "random":
+            _choice("values")
+        st.session_state.setdefault("seed", params.DEFAULTS["seed"])
+        st.number_input("Seed", min_value=0, max_value=9999, step=1, key="seed", help=params.SPECS["seed"].help)
+        if source == "random":
+            _slider("m")
+        _slider("n_H_prev")
+        _slider("n_W_prev")
+        if source == "random":
+            _slider("n_C_prev")
+        # Helper hook (issue 10): more Input fields go here.
+
+
+def render(page: str = "home") -> dict[str, int | str]:
+    """Draw the sidebar for the page whose registry key is `page`; return the current settings.
+
+    Returns one value per key of params.SPECS (what session state holds, else the default).
+    """
+    load_query_once()
+    keep_settings()
+    with st.sidebar:
+        if page in LESSON_PAGES or page in IMAGE_PAGES:
+            _input_section(page)
+        legacy = LEGACY_PAGE_SETTINGS.get(page, ())
+        if legacy:
+            with st.expander("Settings", expanded=True):
+                for key in legacy:
+                    (_choice if params.SPECS[key].is_choice else _slider)(key)
     settings = {key: st.session_state.get(key, spec.default) for key, spec in params.SPECS.items()}
+    settings["present"] = int(bool(settings.get("present", 0)))
     st.session_state.setdefault("_query_settings", settings)  # what the link opened with
     return settings
 
@@ -113,7 +133,7 @@ def share_link(settings: dict[str, int | str]) -> None:
     with st.sidebar:
         st.markdown("**Share this view**")
         st.code(link or "(open the app in a browser to get a link)", language=None, wrap_lines=True)
-        st.caption("The copy icon on the box copies the link; it reopens these exact settings.")
+        st.caption("The copy icon copies the link; it reopens these exact settings and step.")
 
 
 def show_query_warnings(settings: dict[str, int | str]) -> None:
