@@ -50,7 +50,8 @@ def pool_cases(draw):
     hparameters = {"f": f, "stride": draw(st.integers(1, 3))}
     mode, ints = draw(st.sampled_from(["max", "average"])), draw(st.sampled_from(["int64", "float", None]))
     block = draw(st.sampled_from([None, 1, 500]))  # tiny blocks: one output row at a time
-    return shape, hparameters, mode, ints, block
+    ties = draw(st.sampled_from(["first", "all"]))
+    return shape, hparameters, mode, ints, block, ties
 
 
 @settings(max_examples=100, deadline=None)
@@ -85,7 +86,7 @@ def test_conv_forward_backward_match_layers(case):
 @settings(max_examples=100, deadline=None)
 @given(pool_cases(), st.integers(0, 2**32 - 1))
 def test_pool_forward_backward_match_layers(case, seed):
-    shape, hparameters, mode, ints, block = case
+    shape, hparameters, mode, ints, block, ties = case
     rng = np.random.default_rng(seed)
     A_prev = make(rng, shape, ints)
     A_original = A_prev.copy()
@@ -99,8 +100,8 @@ def test_pool_forward_backward_match_layers(case, seed):
 
         dA = make(rng, A_loop.shape, ints)
         dA_original = dA.copy()
-        dA_prev_fast = fast.pool_backward(dA, cache_loop, mode)
-    assert_same(dA_prev_fast, layers.pool_backward(dA, cache_fast, mode), exact)
+        dA_prev_fast = fast.pool_backward(dA, cache_loop, mode, ties)
+    assert_same(dA_prev_fast, layers.pool_backward(dA, cache_fast, mode, ties), exact)
     np.testing.assert_array_equal(A_prev, A_original)
     np.testing.assert_array_equal(dA, dA_original)
     assert not np.shares_memory(A_fast, A_prev) and not np.shares_memory(dA_prev_fast, dA)

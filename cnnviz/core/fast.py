@@ -364,12 +364,14 @@ def _first_argmax(X: np.ndarray, f: int, stride: int, n_H: int, n_W: int) -> np.
     return offset
 
 
-def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray:
+def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max", ties: str = "first") -> np.ndarray:
     """Backward pass of a pooling layer.
 
-    max: dA[i, h, w, c] goes to the window's first maximum in row-major order, and to it only
-    (max pooling is not differentiable where maxima tie; this is the subgradient PyTorch picks);
-    all of them are added into dA_prev at once by np.bincount over flat indices.
+    max, ties="first": dA[i, h, w, c] goes to the window's first maximum in row-major order, and
+    to it only (max pooling is not differentiable where maxima tie; this is the subgradient
+    PyTorch picks); all of them are added into dA_prev at once by np.bincount over flat indices.
+    max, ties="all": the course's mask x == max(x): dA[i, h, w, c] goes to every tied maximum;
+    one strided add per window offset (di, dj) of (window element == A) * dA.
     average: dA[i, h, w, c] / (f*f) goes to every element of the window; added back through the
     adjoints of pool_forward's column pass, then its row pass.
 
@@ -377,16 +379,30 @@ def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray
     dA -- gradient of the cost w.r.t. the pool output A, shape (m, n_H, n_W, n_C)
     cache -- (A_prev, hparameters) from pool_forward (either module's)
     mode -- "max" or "average"
+    ties -- "first" or "all" (max only)
 
     Returns:
     dA_prev -- float64, shape (m, n_H_prev, n_W_prev, n_C_prev)
     """
     (A_prev, hparameters) = cache
     f, stride = windows.check_pool(A_prev, hparameters, mode)
+    windows.check_ties(ties)
     windows.check_grad("dA", dA, windows.pool_out_shape(np.shape(A_prev), f, stride), "A")
     (m, n_H_prev, n_W_prev, n_C) = np.shape(A_prev)
     (m, n_H, n_W, n_C) = np.shape(dA)
     dA = _float64(dA)
+
+    if mode == "max" and ties == "all":
+        X = _float64(A_prev)
+        A, _ = pool_forward(X, hparameters, "max")  # (m, n_H, n_W, n_C): each window's maximum
+        dA_prev = np.zeros((m, n_H_prev, n_W_prev, n_C))
+        rows, cols = _every(stride, n_H), _every(stride, n_W)
+        for di in range(f):
+            for dj in range(f):
+                # element (di, dj) of every window: distinct positions, so one += is safe
+                x = X[:, di:, dj:][:, rows, cols]  # (m, n_H, n_W, n_C)
+                dA_prev[:, di:, dj:][:, rows, cols] += (x == A) * dA
+        return dA_prev
 
     if mode == "max":
         offset = _first_argmax(_float64(A_prev), f, stride, n_H, n_W)

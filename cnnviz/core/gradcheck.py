@@ -85,22 +85,29 @@ def check_conv_backward(
     }
 
 
-def check_pool_backward(A_prev: np.ndarray, hparameters: Mapping, mode: str, dA: np.ndarray) -> dict[str, float]:
+def check_pool_backward(
+    A_prev: np.ndarray, hparameters: Mapping, mode: str, dA: np.ndarray, ties: str = "first"
+) -> dict[str, float]:
     """rel_error between cnnviz.core.fast.pool_backward and the numerical gradient of fast.pool_forward.
 
     For mode "max", A_prev should have no tied maxima within h of each other (see the module
-    docstring): there the forward is not differentiable and the error is large by design.
+    docstring): there the forward is not differentiable and the error is large by design, with
+    either tie rule. At an exact tie x_a == x_b the centred difference for x_a sees the window's
+    maximum move by +h (x_a up) and by 0 (x_a down, x_b is still the maximum): it estimates
+    dA / 2 for each tied element. ties="first" gives dA to one of them and 0 to the other;
+    ties="all" (the course's mask) gives the full dA to both, twice what one window passes on.
 
     Arguments:
     A_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev)
     hparameters -- dict with "f" and "stride"
     mode -- "max" or "average"
     dA -- upstream gradient, shape (m, n_H, n_W, n_C) of pool_forward's output
+    ties -- "first" or "all", the tie rule of the backward pass checked (max only)
 
     Returns:
     errors -- {"dA_prev": float}, below 1e-7 when the backward is right
     """
     _, cache = fast.pool_forward(A_prev, hparameters, mode)
-    dA_prev = fast.pool_backward(dA, cache, mode)
+    dA_prev = fast.pool_backward(dA, cache, mode, ties)
     numerical = numerical_gradient(lambda a: fast.pool_forward(a, hparameters, mode)[0], A_prev, dA)
     return {"dA_prev": rel_error(dA_prev, numerical)}

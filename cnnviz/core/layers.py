@@ -2,7 +2,8 @@
 
 Names, signatures, NHWC layouts and caches are the course's (convolution-step-by-step), so a
 student can put their notebook's numbers next to ours. Two places differ on purpose:
-`conv_backward` is right for pad == 0, and `create_mask_from_window` picks exactly one maximum.
+`conv_backward` is right for pad == 0, and `create_mask_from_window` picks exactly one maximum
+by default (ties="first"; ties="all" is the course's x == np.max(x)).
 `cnnviz.core.fast` holds vectorized twins with the same signatures and caches.
 """
 
@@ -157,20 +158,27 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     return dA_prev, dW, db
 
 
-def create_mask_from_window(x: np.ndarray) -> np.ndarray:
-    """Boolean mask of x's maximum: True at exactly one position.
+def create_mask_from_window(x: np.ndarray, ties: str = "first") -> np.ndarray:
+    """Boolean mask of x's maximum.
 
-    Tie rule: when several entries equal the maximum, only the first one in row-major order
-    is True (what PyTorch's max_pool2d does). The course's `x == np.max(x)` marks every tie,
-    which hands the gradient to each of them and makes it too large.
+    Tie rule, when several entries equal the maximum:
+    ties="first" -- only the first one in row-major order is True (what PyTorch's max_pool2d
+                    does; the default): the gradient goes to exactly one element;
+    ties="all" -- the course's `x == np.max(x)`: every tied maximum is True, so each of them
+                  receives the whole gradient (finite differences do not confirm it: at a tie max
+                  pooling has no derivative, and the sum of the credits is too large).
 
     Arguments:
     x -- array of shape (f, f)
+    ties -- "first" or "all"
 
     Returns:
     mask -- bool array of shape (f, f)
     """
+    windows.check_ties(ties)
     x = np.asarray(x)
+    if ties == "all":
+        return x == np.max(x)
     mask = np.zeros(x.shape, dtype=bool)
     mask.flat[np.argmax(x)] = True  # argmax returns the first maximum in row-major order
     return mask
@@ -191,22 +199,25 @@ def distribute_value(dz: float, shape: tuple[int, int]) -> np.ndarray:
     return np.full(shape, average, dtype=np.float64)
 
 
-def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray:
+def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max", ties: str = "first") -> np.ndarray:
     """Backward pass of a pooling layer.
 
-    max: each dA[i,h,w,c] goes to the window's single maximum (create_mask_from_window);
+    max: each dA[i,h,w,c] goes to the window's maximum (create_mask_from_window(x, ties): the
+    first maximum only, or with ties="all" every tied maximum, as the course's mask);
     average: it is spread evenly over the window (distribute_value).
 
     Arguments:
     dA -- gradient of the cost w.r.t. the pool output A, shape (m, n_H, n_W, n_C)
     cache -- (A_prev, hparameters) from pool_forward
     mode -- "max" or "average"
+    ties -- "first" or "all" (max only; see create_mask_from_window)
 
     Returns:
     dA_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev)
     """
     (A_prev, hparameters) = cache
     f, stride = windows.check_pool(A_prev, hparameters, mode)
+    windows.check_ties(ties)
     A_prev, dA = np.asarray(A_prev), np.asarray(dA)
     windows.check_grad("dA", dA, windows.pool_out_shape(A_prev.shape, f, stride), "A")
     (m, n_H, n_W, n_C) = dA.shape
@@ -218,7 +229,7 @@ def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray
             for c in range(n_C):
                 if mode == "max":
                     a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]
-                    mask = create_mask_from_window(a_prev_slice)
+                    mask = create_mask_from_window(a_prev_slice, ties)
                     dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]
                 else:
                     da = dA[i, h, w, c]

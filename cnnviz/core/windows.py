@@ -136,6 +136,22 @@ def check_mode(mode: object) -> str:
     return mode  # type: ignore[return-value]
 
 
+# The max-pool tie rule: which maxima of a window get its gradient.
+# "first": the first maximum in row-major order only (what PyTorch does; the default);
+# "all": the course's create_mask_from_window, x == np.max(x), every tied maximum.
+TIE_RULES = ("first", "all")
+
+
+def check_ties(ties: object) -> str:
+    """Return ties if it is "first" or "all", else raise an InputError saying which to use."""
+    if not isinstance(ties, str) or ties not in TIE_RULES:
+        raise InputError(
+            f'ties={ties!r} is unknown; use ties="first" (the first maximum only, as PyTorch) '
+            'or ties="all" (the course\'s x == np.max(x): every tied maximum)'
+        )
+    return ties
+
+
 def check_grad(name: str, grad: np.ndarray, expected: tuple[int, ...], forward_output: str) -> None:
     """Raise if an upstream gradient's shape differs from the forward output's."""
     if np.shape(grad) != tuple(expected):

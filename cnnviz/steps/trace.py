@@ -149,7 +149,7 @@ class PoolBackStep(Step):
     da -- dA[i,h,w,c]
     a_slice -- A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c], shape (f, f)
     mask_or_value -- what is added to dA_prev's window, shape (f, f):
-                     create_mask_from_window(a_slice) * da (max) or distribute_value(da, (f, f)) (average)
+                     create_mask_from_window(a_slice, ties) * da (max) or distribute_value(da, (f, f)) (average)
     argmax -- (r, s) that receives the gradient (max), None for average
     ties -- (r, s) of every maximum, row-major (max); () for average
     dA_prev -- (property) dA_prev[i, :, :, c] after this step, shape (n_H_prev, n_W_prev)
@@ -209,8 +209,8 @@ def _window_kw(index: int, i: int, c: int, win: windows.Window) -> dict:
 
 
 def _max_position(a_slice: np.ndarray) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
-    """(argmax, ties): the maximum create_mask_from_window picks, and every entry equal to it."""
-    mask = layers.create_mask_from_window(a_slice)
+    """(argmax, ties): the first maximum in row-major order, and every entry equal to it."""
+    mask = layers.create_mask_from_window(a_slice, "first")
     r, s = np.argwhere(mask)[0]
     ties = tuple((int(y), int(x)) for y, x in np.argwhere(a_slice == a_slice[r, s]))
     return (int(r), int(s)), ties
@@ -345,22 +345,27 @@ def trace_conv_backward(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     return steps
 
 
-def trace_pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max", i: int = 0, c: int = 0) -> list[PoolBackStep]:
+def trace_pool_backward(
+    dA: np.ndarray, cache: tuple, mode: str = "max", i: int = 0, c: int = 0, ties: str = "first"
+) -> list[PoolBackStep]:
     """pool_backward's loop for sample i and channel c, one PoolBackStep per dA cell.
 
-    After the last step, dA_prev equals pool_backward(dA, cache, mode)[i, :, :, c].
+    After the last step, dA_prev equals pool_backward(dA, cache, mode, ties)[i, :, :, c].
 
     Arguments:
     dA -- shape (m, n_H, n_W, n_C)
     cache -- (A_prev, hparameters) from pool_forward
     mode -- "max" or "average"
     i -- the sample, 0 <= i < m; c -- the channel, 0 <= c < n_C
+    ties -- "first" (the mask is True at the first maximum only) or "all" (the course's
+            x == max(x): True at every tied maximum); argmax is the first maximum either way
 
     Returns:
     steps -- n_H * n_W PoolBackSteps, h outer, w inner
     """
     (A_prev, hparameters) = cache
     f, stride = windows.check_pool(A_prev, hparameters, mode)
+    windows.check_ties(ties)
     windows.check_grad("dA", dA, windows.pool_out_shape(A_prev.shape, f, stride), "A")
     (m, n_H, n_W, n_C) = dA.shape
     i = _check_index("i", i, m, "dA's batch (m)")
@@ -373,11 +378,11 @@ def trace_pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max", i: int 
         da = dA[i, win.h, win.w, c]
         a_slice = A_prev[i, rows, cols, c]  # (f, f)
         if mode == "max":
-            mask_or_value = layers.create_mask_from_window(a_slice) * da
-            argmax, ties = _max_position(a_slice)
+            mask_or_value = layers.create_mask_from_window(a_slice, ties) * da
+            argmax, maxima = _max_position(a_slice)
         else:
             mask_or_value = layers.distribute_value(da, (f, f))
-            argmax, ties = None, ()
+            argmax, maxima = None, ()
         mask_or_value = _frozen(mask_or_value)
         running.add(rows, cols, mask_or_value)
         steps.append(
@@ -387,7 +392,7 @@ def trace_pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max", i: int 
                 a_slice=_frozen(a_slice),
                 mask_or_value=mask_or_value,
                 argmax=argmax,
-                ties=ties,
+                ties=maxima,
                 _running=running,
             )
         )
