@@ -109,3 +109,24 @@ def test_conv_backward_gif_builds_and_the_share_panel_is_drawn_not_the_toggle():
     geo = gif.layout(board)
     assert "dA_prev_pad/0" in geo["panels"] and "dA_prev/0" not in geo["panels"]
     assert len(_frames(gif.board_gif(board, max_frames=5))) == 5
+
+
+def test_style_formats_without_negative_zero_and_names_every_role():
+    assert style.fmt(-0.001, 2) == "0.00" and style.fmt(-0.004, 2) == "0.00"
+    assert style.fmt(-0.005001, 2) == "-0.01" and style.fmt(1.23456, 4) == "1.2346"
+    assert set(S.ROLES) <= set(style.ROLE_COLOURS) and set(S.ROLES) <= set(style.LEGEND)
+    assert "differs" in style.ROLE_COLOURS
+    assert len(set(style.ROLE_COLOURS.values())) == len(style.ROLE_COLOURS)  # no two roles look alike
+    assert "PyTorch" in style.tie_words("first") and "x == max(x)" in style.tie_words("all")
+    # a signed scale: -vmax, 0 and +vmax are the palette's ends and middle
+    scale = {"kind": "signed", "vmax": 2.0}
+    assert style.cell_rgb(-2.0, scale) == style.hex_rgb(style.DIVERGING[0])
+    assert style.cell_rgb(0.0, scale) == style.hex_rgb(style.DIVERGING[5])
+    assert style.cell_rgb(5.0, scale) == style.hex_rgb(style.DIVERGING[-1])
+    assert "--cnnviz-window: " + style.ROLE_COLOURS["window"] in style.css_variables()
+
+
+def test_every_role_colour_survives_the_gif_palette():
+    _, colours = gif._palette()
+    for c in style.ROLE_COLOURS.values():
+        assert style.hex_rgb(c) in colours

@@ -260,7 +260,7 @@ def _board(lesson: str, title: str, panels: list, static: dict, steps: list, cod
         "static": {role: by_panel for role, by_panel in static.items() if by_panel},
         "steps": steps,
         "code": code,
-        "legend": {role: style.LEGEND[role] for role in ROLES if role in roles},
+        "legend": style.legend(lesson, [role for role in ROLES if role in roles]),
         "toggles": {},
         "style": style.as_json(),
     }

@@ -22,6 +22,7 @@ __all__ = [
     "DIVERGING",
     "GRID",
     "LEGEND",
+    "LEGEND_BY_LESSON",
     "ROLE_COLOURS",
     "SEQUENTIAL",
     "TEXT",
@@ -32,6 +33,7 @@ __all__ = [
     "css_variables",
     "fmt",
     "hex_rgb",
+    "legend",
     "text_rgb",
     "tie_words",
 ]
@@ -77,7 +79,7 @@ TIE_WORDS = {
 
 LEGEND: dict[str, str] = {
     "window": "the window a_slice read at this step",
-    "written": "the cell this step writes (backward: the gradient cell it reads)",
+    "written": "the cell this step writes",
     "not_yet": "not computed yet",
     "chosen_max": "the maximum: the one that gets the gradient",
     "tied_max": "another entry equal to the maximum (a tie)",
@@ -87,7 +89,20 @@ LEGEND: dict[str, str] = {
     "differs": "differs from the reference",
 }
 
+# Where a role means something more precise in one lesson, its words there.
+LEGEND_BY_LESSON: dict[str, dict[str, str]] = {
+    "zero_pad": {"window": "X, copied into the middle of X_pad", "written": "the cells this step writes"},
+    "conv_backward": {"written": "the gradient cell dZ[i, h, w, c] this step reads"},
+    "pool_backward": {"written": "the gradient cell dA[i, h, w, c] this step reads"},
+}
+
 DECIMALS = (2, 4, 8)
+
+
+def legend(lesson: str, roles: list[str]) -> dict[str, str]:
+    """The legend words for `roles` in `lesson`."""
+    words = {**LEGEND, **LEGEND_BY_LESSON.get(lesson, {})}
+    return {role: words[role] for role in roles}
 
 
 def fmt(v: float, decimals: int = 2) -> str:
