@@ -57,6 +57,17 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
+@lru_cache(maxsize=4096)
+def _tile(cell: int, fill: tuple, grid: tuple, text: str, size: int) -> Image.Image:
+    """One cell: its fill, grid outline and number (rendered once per distinct look, then pasted)."""
+    tile = Image.new("RGB", (cell + 1, cell + 1), fill)
+    d = ImageDraw.Draw(tile)
+    d.rectangle((0, 0, cell, cell), outline=grid)
+    if text:
+        d.text((cell / 2, cell / 2), text, fill=style.text_rgb(fill), font=_font(size), anchor="mm")
+    return tile
+
+
 def layout(board: dict) -> dict:
     """Where each shown panel goes: {"cell": px, "panels": {name: (x0, y0)}, "width", "caption_y"}.
 
@@ -155,7 +166,7 @@ def _draw_frame(board: dict, geo: dict, k: int, values: dict, decimals: int, cap
     text_rgb = _rgb(board["style"]["text"])
     grid = _rgb(board["style"]["grid"])
     numbers = cell >= MIN_NUMBER_CELL
-    num_font = _font(max(9, min(13, cell // 3)))
+    num_size = max(9, min(13, cell // 3))
     step = board["steps"][k]
     for p in board["panels"]:
         name = p["name"]
@@ -174,15 +185,8 @@ def _draw_frame(board: dict, geo: dict, k: int, values: dict, decimals: int, cap
                     d.rectangle(box, fill=_rgb(roles["not_yet"]), outline=grid)
                     continue
                 fill = style.cell_rgb(float(vals[r, c]), p["scale"])
-                d.rectangle(box, fill=fill, outline=grid)
-                if numbers:
-                    d.text(
-                        ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2),
-                        style.fmt(vals[r, c], decimals),
-                        fill=style.text_rgb(fill),
-                        font=num_font,
-                        anchor="mm",
-                    )
+                text = style.fmt(vals[r, c], decimals) if numbers else ""
+                img.paste(_tile(cell, fill, grid, text, num_size), box[:2])
 
     def rects(by_role: dict, role: str):
         for name, rs in by_role.get(role, {}).items():
@@ -197,7 +201,7 @@ def _draw_frame(board: dict, geo: dict, k: int, values: dict, decimals: int, cap
             hd.line([(x, hatch.height), (x + hatch.height, 0)], fill=255, width=1)
         img.paste(_rgb(roles["skipped"]), box[:2], hatch)
     for box in rects(board["static"], "pad_ring"):
-        d.rectangle(box, outline=_rgb(roles["pad_ring"]), width=1)
+        d.rectangle(box, outline=_rgb(roles["pad_ring"]), width=2)
     for src in (board["static"], step["overlays"]):
         for box in rects(src, "receives"):
             inset = max(2, cell // 10)

@@ -50,7 +50,7 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
     }
 
     Step = {
-      "label": "h=1,w=2", "h": 1, "w": 2,
+      "label": "h=1,w=2", "h": 1, "w": 2,  # zero_pad's steps ("copy", "ring 1", ...) have h = w = None
       "overlays": {role: {panel_name: [Rect, ...]}},
            # roles: "window" (the window read, on every input channel), "written" (the cell this step
            #   writes, or the gradient cell it reads in a backward pass), "chosen_max", "tied_max" (other
