@@ -81,12 +81,17 @@ def layout(board: dict) -> dict:
     usable = WIDTH - 2 * MARGIN
     widest = max(sum(p["shape"][1] for p in ps) + (len(ps) - 1) * GAP / MAX_CELL for ps in groups.values())
     cell = int(max(MIN_CELL, min(MAX_CELL, (usable - GAP * 3) / widest)))
-    titles = {p["name"]: _wrap(p["title"], max(p["shape"][1] * cell + GAP - 4, 60)) for p in shown}
+    font = _font(12)
+    slot = {  # a panel's width on the image: its cells, or its title's longest word if that is wider
+        p["name"]: int(max(p["shape"][1] * cell, max(font.getlength(word) for word in p["title"].split(" ")) + 4))
+        for p in shown
+    }
+    titles = {p["name"]: _wrap(p["title"], slot[p["name"]] + GAP // 2) for p in shown}
     positions: dict[str, tuple[int, int]] = {}
     title_hs: dict[str, int] = {}
     x, y, row_h = MARGIN, MARGIN, 0
     for ps in groups.values():
-        w = sum(max(p["shape"][1] * cell, 60) for p in ps) + GAP * (len(ps) - 1)
+        w = sum(slot[p["name"]] for p in ps) + GAP * (len(ps) - 1)
         title_h = TITLE_H * max(len(titles[p["name"]]) for p in ps)
         h = title_h + max(p["shape"][0] for p in ps) * cell
         if x > MARGIN and x + w > WIDTH - MARGIN:
@@ -95,7 +100,7 @@ def layout(board: dict) -> dict:
         for p in ps:
             positions[p["name"]] = (px, y + title_h)
             title_hs[p["name"]] = title_h
-            px += max(p["shape"][1] * cell, 60) + GAP
+            px += slot[p["name"]] + GAP
         x += w + GROUP_GAP
         row_h = max(row_h, h)
     return {
