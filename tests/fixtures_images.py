@@ -213,3 +213,17 @@ UPLOAD_CASES: dict[str, tuple[str, Callable[[], bytes], tuple[str, ...]]] = {
     "truncated": ("cut.jpg", truncated_jpeg, ("incomplete or corrupt",)),
     "bomb": ("bomb.png", bomb_png, ("refused before decoding",)),
 }
+
+
+def heic(img: Image.Image | None = None, orientation: int = 1, quality: int = 95) -> bytes:
+    """img (default halves_rgb(), 40x20) as HEIC, made here with pillow-heif; EXIF orientation if not 1."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    img = halves_rgb() if img is None else img
+    params: dict[str, object] = {"quality": quality}
+    if orientation != 1:
+        exif = img.getexif()
+        exif[0x0112] = orientation
+        params["exif"] = exif.tobytes()
+    return encode(img, "HEIF", **params)

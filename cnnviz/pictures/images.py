@@ -23,9 +23,19 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from cnnviz.core.errors import InputError
 
+try:  # HEIC/HEIF (the iPhone's default photo format) through libheif; optional at import time
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF = True
+except ImportError:  # pragma: no cover - pillow-heif is in requirements.txt
+    HEIF = False
+
 # Pillow plugins we open. Others (EPS runs Ghostscript, PSD, ICO, ...) are refused unread.
-ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
-FORMATS_TEXT = "PNG, JPEG, GIF, WebP, BMP or TIFF"
+# HEIF: pillow-heif applies the file's rotation (irot/imir, and an EXIF orientation) while
+# decoding and reports orientation 1, so it is never rotated twice.
+ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF") + (("HEIF",) if HEIF else ())
+FORMATS_TEXT = "PNG, JPEG, HEIC, GIF, WebP, BMP or TIFF" if HEIF else "PNG, JPEG, GIF, WebP, BMP or TIFF"
 # Refuse images above this many pixels from the header alone: 50 MP covers a 6000x4000 (24 MP)
 # or 8000x6000 (48 MP) photo; a decoded 50 MP RGBA image is already 200 MB.
 MAX_PIXELS = 50_000_000
@@ -192,6 +202,10 @@ def _not_an_image(data: bytes) -> str:
     if head.startswith(b"%PDF"):
         return f"This is a PDF document, not an image. {supported}"
     if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1", b"ftyphevc"):
+        if HEIF:
+            return (
+                f"This HEIC/HEIF file uses a variant that cannot be decoded here. Export it as JPEG first. {supported}"
+            )
         return f"HEIC/HEIF photos are not supported. Export the photo as JPEG first. {supported}"
     if head.startswith(b"8BPS"):
         return f"Photoshop (PSD) files are not supported. Export as PNG first. {supported}"
