@@ -71,6 +71,15 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
 
     B64 = base64 (standard alphabet) of little-endian float64 bytes.
 
+Builders (below; each docstring lists its panels and overlays):
+
+    zero_pad_board(A_prev, pad, i=0, c=0)                      X, X_pad; steps "copy", "ring 1".."ring pad"
+    conv_forward_board(A_prev, W, b, hparameters, i=0, c=0)   a_prev_pad/k, W/k, product/k, Z
+    pool_forward_board(A_prev, hparameters, mode="max", i=0, c=0, ties="first")      A_prev, A
+    conv_backward_board(dZ, cache, i=0, c=0)                  dZ, W/k, a_prev_pad/k, dA_prev_pad/k (filter
+                                                              c's share), dA_prev/k (toggle all_filters), dW/k, db
+    pool_backward_board(dA, cache, mode="max", i=0, c=0, ties="first")   A_prev, dA, mask, dA_prev
+
 The not-yet mask, the values shown at step k and the reverse window lookups (which output cells
 read an input cell) follow from this data: `not_yet`, `values_at` below are the Python versions,
 the player has the same few lines in JS.
