@@ -88,7 +88,6 @@ the player has the same few lines in JS.
 from __future__ import annotations
 
 import base64
-import inspect
 from collections.abc import Mapping
 
 import numpy as np
@@ -360,11 +359,8 @@ def conv_forward_board(
     return _board("conv_forward", title, panels, static, out, code)
 
 
-_MASK_TAKES_TIES = "ties" in inspect.signature(layers.create_mask_from_window).parameters
-
-
 def _check_ties(ties: str) -> str:
-    style.tie_words(ties)  # raises on anything but "first" / "all"
+    windows.check_ties(ties)  # InputError on anything but "first" / "all"
     return ties
 
 
@@ -375,12 +371,7 @@ def _maxima(a_slice: np.ndarray, ties: str) -> tuple[np.ndarray, list[tuple[int,
             create_mask_from_window in cnnviz.core.layers) or every maximum ("all", x == np.max(x))
     chosen -- (r, s) of the maxima the mask credits; others -- the other entries equal to the maximum
     """
-    if _MASK_TAKES_TIES:
-        mask = layers.create_mask_from_window(a_slice, ties=ties)
-    elif ties == "first":
-        mask = layers.create_mask_from_window(a_slice)
-    else:  # core's create_mask_from_window has no tie rule yet: the course's own line
-        mask = a_slice == np.max(a_slice)
+    mask = layers.create_mask_from_window(a_slice, ties)
     every = a_slice == np.max(a_slice)
     chosen = [(int(r), int(s)) for r, s in np.argwhere(mask)]
     others = [(int(r), int(s)) for r, s in np.argwhere(every & ~mask)]
@@ -473,7 +464,7 @@ def pool_backward_board(
     board -- the storyboard dict, with "ties" and "tie_rule"
     """
     ties = _check_ties(ties)
-    steps = trace.trace_pool_backward(dA, cache, mode, i, c)
+    steps = trace.trace_pool_backward(dA, cache, mode, i, c, ties)
     (A_prev, hparameters) = cache
     A_prev, dA = np.asarray(A_prev, dtype=np.float64), np.asarray(dA, dtype=np.float64)
     f, stride = int(hparameters["f"]), int(hparameters["stride"])
@@ -487,8 +478,8 @@ def pool_backward_board(
         rows, cols = slice(s.vert_start, s.vert_end), slice(s.horiz_start, s.horiz_end)
         overlays: dict = {"window": {"A_prev": [_win(s)]}, "written": {"dA": [_cell(s.h, s.w)]}}
         if mode == "max":
-            mask, chosen, others = _maxima(s.a_slice, ties)
-            delta = mask * s.da  # the course's update: mask * dA[i, h, w, c]
+            _, chosen, others = _maxima(s.a_slice, ties)
+            delta = np.asarray(s.mask_or_value)  # the course's update: mask * dA[i, h, w, c]
             overlays["chosen_max"] = {"A_prev": _cells(s, chosen)}
             overlays["tied_max"] = {"A_prev": _cells(s, others)} if others else {}
             overlays["receives"] = {"dA_prev": _cells(s, chosen)}
