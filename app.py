@@ -8,7 +8,10 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cnnviz.app import registry, sidebar
+from cnnviz.app import registry, sidebar, warmup
+
+# Issue 13 (helper E): every page's imports before any page runs; sessions arriving together wait here.
+warmup.warm()
 
 # A 4x4 grid with one window highlighted, drawn here: an icon name or emoji would be fetched from a font CDN.
 ICON = np.kron(np.indices((4, 4)).sum(axis=0) % 2 * 60 + 170, np.ones((8, 8))).astype(np.uint8)[:, :, None].repeat(3, 2)
