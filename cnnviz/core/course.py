@@ -64,10 +64,29 @@ class Example:
         """The cell's input lines as the notebook writes them (np.random.seed, the randn draws, hparameters)."""
         lines = [] if self.seed is None else [f"np.random.seed({self.seed})"]
         lines += [f"{name} = np.random.randn({', '.join(map(str, shape))})" for name, shape in self.draws]
-        if self.hparameters:
+        if self.hparameters and self.function != "zero_pad":  # zero_pad(x, 2) takes pad directly
             items = ", ".join(f'"{k}" : {v}' for k, v in self.hparameters.items())
             lines.append(f"hparameters = {{{items}}}")
         return "\n".join(lines)
+
+    @property
+    def calls(self) -> str:
+        """The cell's calls of the course functions (what the student's notebook runs after the draws)."""
+        return _CALLS[self.function]
+
+
+_CALLS = {
+    "zero_pad": "x_pad = zero_pad(x, 2)",
+    "conv_single_step": "Z = conv_single_step(a_slice_prev, W, b)",
+    "conv_forward": "Z, cache_conv = conv_forward(A_prev, W, b, hparameters)",
+    "conv_backward": "Z, cache_conv = conv_forward(A_prev, W, b, hparameters)\n"
+    "dA, dW, db = conv_backward(Z, cache_conv)",
+    "pool_forward": 'A, cache = pool_forward(A_prev, hparameters, mode="max")  # and mode="average"',
+    "create_mask_from_window": "mask = create_mask_from_window(x)",
+    "distribute_value": "a = distribute_value(2, (2, 2))",
+    "pool_backward": "A, cache = pool_forward(A_prev, hparameters)  # draws nothing; the notebook calls it before dA\n"
+    'dA_prev = pool_backward(dA, cache, mode="max")  # and mode="average"',
+}
 
 
 def _hp(**kw: int) -> Mapping[str, int]:
@@ -78,7 +97,7 @@ def _shared(version: str) -> list[Example]:
     """The cells every version has."""
     conv_2018 = (("A_prev", (10, 4, 4, 3)), ("W", (2, 2, 3, 8)), ("b", (1, 1, 1, 8)))
     return [
-        Example(version, "zero_pad", "zero_pad", "zero_pad", 1, (("x", (4, 3, 3, 2)),), _hp(pad=2)),
+        Example(version, "zero_pad", "zero_pad", "zero_pad", 1, (("x", (4, 3, 3, 2)),), _hp(pad=2)),  # zero_pad(x, 2)
         Example(
             version,
             "conv_forward",
