@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+WORKERS ?= $(shell nproc)
+SERVE_PORT ?= 8080
 
-.PHONY: run test bench lint format clean
+.PHONY: run serve test bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +20,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# One person on their own machine: loopback only, nobody else on the network can open it.
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
+
+# A class: WORKERS Streamlit processes (default one per core) on loopback behind nginx on
+# SERVE_PORT, every interface (deploy/serve.sh; installs Debian's nginx if missing). Ctrl-C stops all.
+serve: $(VENV)/.runtime
+	WORKERS=$(WORKERS) PORT=$(SERVE_PORT) PY=$(BIN)/python bash deploy/serve.sh
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -209,6 +209,17 @@ async def classroom(url: str, users: int, seconds: float, pages: tuple[str, ...]
     return tally
 
 
+async def warm_pages(url: str) -> int:
+    """Open every page once (imports done, shared caches filled); 0 if nothing raised, else 1."""
+    from cnnviz.app import registry
+
+    pages = tuple(page.key for page in registry.PAGES)
+    tally = await classroom(url, len(pages), 0, pages)
+    for error in tally.errors:
+        print("warm-up:", error, file=sys.stderr)
+    return 1 if tally.errors else 0
+
+
 # --- the server under test ---------------------------------------------------------------------
 
 
@@ -237,7 +248,8 @@ def streamlit_process(extra: list[str] | None = None) -> Iterator[tuple[str, lis
     """`streamlit run app.py` on 127.0.0.1:<free port>; yields (url, [pid]); stops it by its pid."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
-    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), *(extra or [])]
+    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
+    cmd += extra or []  # no watcher: a file saved meanwhile must not reload modules under the class
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -267,7 +279,7 @@ def served(workers: int) -> Iterator[tuple[str, list[int]]]:
         pids = [int(p) for p in pids_file.read_text().split()] if pids_file.exists() else []
         yield url, pids
     finally:
-        proc.send_signal(signal.SIGINT)  # what Ctrl-C does: the script's trap stops all of them
+        proc.send_signal(signal.SIGTERM)  # the script traps INT (Ctrl-C) and TERM alike: stops all
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

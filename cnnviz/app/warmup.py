@@ -92,6 +92,9 @@ def warm() -> dict[str, float]:
         from PIL import Image
 
         Image.init()  # every format plugin now, not at the first upload of that format
+        from cnnviz.app import memory
+
+        memory.start_janitor()  # collects and trims once sessions have ended
         gc.collect()
         gc.freeze()  # what is alive now lives for the whole process: never scan it again
         _done.update(modules=count, seconds=time.perf_counter() - start)

@@ -1,0 +1,220 @@
+"""Bounded memory for a classroom: byte-budgeted caches, per-session bytes freed when a session ends.
+
+- `ByteLRU(budget)`: a thread-safe cache shared by every session, evicting least recently used
+  entries once their bytes (arrays' nbytes, bytes' len, containers summed) pass the budget.
+  Hold compact values (arrays, bytes, JSON-able dicts), not object graphs.
+- `session_put(key, value)` / `session_get(key)`: per-session values (uploads, a session's maps)
+  under a per-session byte budget, kept here instead of st.session_state so they go when the
+  session goes, not at Streamlit's reconnect TTL.
+- `start_janitor()`: one daemon thread that notices sessions the runtime no longer knows (Streamlit
+  1.67 has no public session-end hook), drops their values, runs one full collection and returns
+  freed heap pages to the system (`malloc_trim`): with `runner.postScriptGC = false` nothing else
+  would collect right after a class leaves.
+
+Usage (a lesson's shared cache)::
+
+    from cnnviz.app import memory
+    BOARDS = memory.ByteLRU(64 * 2**20, name="boards")
+    board = BOARDS.get_or_make(("conv_forward", f, stride, pad, seed), lambda: build_board(...))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+
+SESSION_BUDGET = 64 * 2**20  # bytes one session may keep here (an upload, its maps)
+_libc: Any = None
+
+
+def nbytes(value: object, _depth: int = 0) -> int:
+    """Approximate bytes held by `value`: arrays' buffers, bytes/str lengths, containers summed."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return len(value)
+    if isinstance(value, str):
+        return len(value)
+    if _depth > 6:
+        return 64
+    if isinstance(value, dict):
+        return 64 + sum(nbytes(k, _depth + 1) + nbytes(v, _depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return 56 + sum(nbytes(v, _depth + 1) for v in value)
+    size = getattr(value, "nbytes", None)
+    return int(size) if isinstance(size, int) else 32
+
+
+class ByteLRU:
+    """A least-recently-used cache bounded by bytes (and optionally entries), safe across threads."""
+
+    def __init__(self, budget: int, name: str = "cache", max_entries: int | None = None) -> None:
+        self.budget, self.name, self.max_entries = budget, name, max_entries
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, default: object = None) -> object:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                self.misses += 1
+                return default
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item[0]
+
+    def put(self, key: Hashable, value: object) -> object:
+        """Store `value` (a value larger than the whole budget is returned but not kept)."""
+        size = nbytes(value)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            if size <= self.budget:
+                self._items[key] = (value, size)
+                self._bytes += size
+            while self._items and (
+                self._bytes > self.budget or (self.max_entries is not None and len(self._items) > self.max_entries)
+            ):
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+        return value
+
+    def get_or_make(self, key: Hashable, make: Callable[[], object]) -> object:
+        """The cached value for `key`, or `make()` stored under it (two threads may both make it once)."""
+        missing = object()
+        value = self.get(key, missing)
+        return self.put(key, make()) if value is missing else value
+
+    def discard(self, predicate: Callable[[Hashable], bool]) -> int:
+        """Drop every entry whose key satisfies `predicate`; return the bytes freed."""
+        with self._lock:
+            gone = [k for k in self._items if predicate(k)]
+            freed = sum(self._items.pop(k)[1] for k in gone)
+            self._bytes -= freed
+        return freed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def stats(self) -> dict[str, int | str]:
+        return {"name": self.name, "entries": len(self), "bytes": self._bytes, "budget": self.budget}
+
+
+# --- per-session values ----------------------------------------------------------------------
+
+_SESSIONS = ByteLRU(16 * SESSION_BUDGET, name="sessions")  # all sessions together, LRU across them
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def session_put(key: str, value: object, budget: int = SESSION_BUDGET) -> bool:
+    """Keep `value` for this session (False, and nothing kept, if it is over the session's budget).
+
+    Older values of the same session are evicted first to make room.
+    """
+    sid = _session_id()
+    size = nbytes(value)
+    if size > budget:
+        return False
+    _SESSIONS.discard(lambda k: k == (sid, key))
+    mine = [k for k in list(_SESSIONS._items) if k[0] == sid]
+    used = sum(_SESSIONS._items[k][1] for k in mine if k in _SESSIONS._items)
+    for k in mine:  # oldest first
+        if used + size <= budget:
+            break
+        used -= _SESSIONS.discard(lambda x, k=k: x == k)
+    _SESSIONS.put((sid, key), value)
+    return True
+
+
+def session_get(key: str, default: object = None) -> object:
+    """This session's value for `key` (None once evicted or after the session ended)."""
+    return _SESSIONS.get((_session_id(), key), default)
+
+
+def forget_sessions(live: set[str]) -> int:
+    """Drop the values of every session not in `live`; return the bytes freed."""
+    return _SESSIONS.discard(lambda k: k[0] not in live)
+
+
+# --- giving memory back ------------------------------------------------------------------------
+
+
+def trim() -> bool:
+    """Return freed heap pages to the OS (glibc malloc_trim); False where there is no glibc."""
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL("libc.so.6")
+        return bool(_libc.malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
+def release() -> None:
+    """One full collection of what is not frozen, then malloc_trim."""
+    gc.collect()
+    trim()
+
+
+def live_session_ids() -> set[str] | None:
+    """Ids of the sessions the Streamlit runtime holds (connected or awaiting reconnect), or None."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return None
+    manager = runtime.get_instance()._session_mgr  # no public list in 1.67; read-only use
+    return {info.session.id for info in manager.list_sessions()}
+
+
+_janitor: threading.Thread | None = None
+_janitor_lock = threading.Lock()
+
+
+def start_janitor(interval: float = 5.0) -> None:
+    """Start (once per process) the thread that releases memory after sessions end."""
+    global _janitor
+    with _janitor_lock:
+        if _janitor is not None:
+            return
+        _janitor = threading.Thread(target=_janitor_loop, args=(interval,), name="cnnviz-memory", daemon=True)
+        _janitor.start()
+
+
+def _janitor_loop(interval: float) -> None:
+    known: set[str] = set()
+    while True:
+        time.sleep(interval)
+        with contextlib.suppress(Exception):  # never let housekeeping take the server down
+            live = live_session_ids()
+            if live is None:
+                continue
+            if known - live:  # sessions ended (closed, or their reconnect TTL ran out)
+                forget_sessions(live)
+                release()
+            known = live
