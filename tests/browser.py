@@ -149,3 +149,45 @@ def wait_for_change(page, before: str, timeout_ms: int = 15000) -> None:
         arg=before,
         timeout=timeout_ms,
     )
+
+
+# ---- the lesson player (cnnviz/app/player) ------------------------------------------------------
+PLAYER = '[data-testid="cnnviz-player"]'
+
+
+def wait_for_player(page, timeout_ms: int = 30000) -> None:
+    """Wait until the lesson player has drawn its cells and Streamlit has finished the run."""
+    page.wait_for_selector(f"{PLAYER} [data-cell]", timeout=timeout_ms)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+
+
+def player_step(page) -> int:
+    return int(page.get_attribute(PLAYER, "data-step"))
+
+
+LAYOUT_JS = """() => {
+  const root = document.querySelector('[data-testid="cnnviz-player"]');
+  const texts = [...root.querySelectorAll('svg text')].filter(t => t.textContent.trim());
+  const nums = texts.filter(t => t.classList.contains('num'));
+  const boxes = texts.map(t => {
+      const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom, t.textContent];
+    }).filter(b => b[2] > b[0] && b[3] > b[1]);
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]), h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+    if (w > 0.5 && h > 0.5) overlaps.push(a[4] + ' / ' + b[4]);
+  }
+  const r = root.getBoundingClientRect();
+  const svg = root.querySelector('svg.fig').getBoundingClientRect();
+  return {numbers: nums.length, cells: root.querySelectorAll('[data-cell]').length,
+          min_font: nums.length ? Math.min(...nums.map(t => parseFloat(getComputedStyle(t).fontSize))) : null,
+          overlaps: overlaps.slice(0, 5), n_overlaps: overlaps.length,
+          top: r.top, bottom: r.bottom, left: r.left, right: r.right, svg_right: svg.right,
+          vw: innerWidth, vh: innerHeight, page_h: document.documentElement.scrollHeight};
+}"""
+
+
+def player_layout(page) -> dict:
+    """The player's numbers (count, smallest font px), overlapping text boxes and its box in the viewport."""
+    return page.evaluate(LAYOUT_JS)

@@ -1,10 +1,10 @@
 """The app driven headless with Streamlit's AppTest: every page, its controls' extremes, links."""
 
-import json
 import random
 from pathlib import Path
 
 import pytest
+from player_helpers import board_of, set_setting
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.app import registry
@@ -12,68 +12,111 @@ from cnnviz.app import settings as params
 
 APP = Path(__file__).parents[1] / "app.py"
 LESSONS = [lesson.path for lesson in registry.LESSONS]
-SLIDERS = [k for k, s in params.SPECS.items() if not s.is_choice and k not in ("seed", "i", "c", "step")]
+ANIMATED = [lesson.path for lesson in registry.ANIMATED]
+# What each animated lesson draws next to its player (the rest of the ints are in the sidebar).
+PAGE_SETTINGS = {
+    "lessons/zero_padding.py": ["pad"],
+    "lessons/convolution.py": ["f", "stride", "pad", "n_C"],
+    "lessons/pooling.py": ["pool_f", "pool_stride"],
+    "lessons/conv_backward.py": ["f", "stride", "pad", "n_C"],
+    "lessons/pool_backward.py": ["pool_f", "pool_stride"],
+}
+SIDEBAR = ["m", "n_H_prev", "n_W_prev", "n_C_prev"]
 TIMEOUT = 60
 
 
 def run(page: str | None = None, query: dict | None = None, **widgets) -> AppTest:
-    """A fresh app, optionally opened with a query string, on `page`, with sidebar sliders set."""
+    """A fresh app, optionally opened with a query string, on `page`, with settings set by key."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.query_params.update(query or {})
     at.run()
     if page:
         at.switch_page(page).run()
     for key, value in widgets.items():
-        at.slider(key=key).set_value(value)
+        set_setting(at, key, value)
     if widgets:
         at.run()
     return at
 
 
-def assert_healthy(at: AppTest, chart: bool = True) -> None:
+def assert_healthy(at: AppTest, player: bool = True) -> None:
     assert not at.exception, [e.value for e in at.exception]
-    if chart:
-        assert at.get("plotly_chart"), "no chart drawn"
-
-
-def figure(at: AppTest, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    if player:
+        assert at.get("bidi_component"), "no player drawn"
 
 
 def test_home_page_says_what_cnnviz_is():
     at = run()
-    assert_healthy(at, chart=False)
+    assert_healthy(at, player=False)
     assert "one window at a time" in at.title[0].value
 
 
-@pytest.mark.parametrize("page", LESSONS)
-def test_every_lesson_draws_a_chart_at_the_defaults(page):
+@pytest.mark.parametrize("page", ANIMATED)
+def test_every_lesson_draws_its_player_at_the_defaults(page):
     at = run(page)
     assert_healthy(at)
     assert not at.error, [e.value for e in at.error]
+    assert not at.get("plotly_chart"), "one set of controls: the player, no Plotly figure"
+    assert not [s for s in at.select_slider if s.key == "step"], "the old 'Step to inspect' slider is gone"
+    board = board_of(at)
+    assert board["n_steps"] == len(board["steps"]) > 0
 
 
-@pytest.mark.parametrize("page", LESSONS[:5])
-@pytest.mark.parametrize("end", ["lo", "hi"])
-def test_every_slider_at_its_extremes_never_shows_a_traceback(page, end):
+@pytest.mark.parametrize("page", ANIMATED)
+def test_a_lesson_shows_only_its_own_settings(page):
     at = run(page)
-    for key in SLIDERS:
+    shown = {w.key for w in at.main.number_input} | {w.key for w in at.main.radio}
+    assert set(PAGE_SETTINGS[page]) <= shown
+    others = {k for p, keys in PAGE_SETTINGS.items() if p != page for k in keys} - set(PAGE_SETTINGS[page])
+    assert not (others & shown), others & shown
+    assert not [w for w in at.sidebar.radio if w.key == "speed"], "the player has the speed"
+    assert {"f", "stride", "pool_f"}.isdisjoint({w.key for w in at.sidebar.slider})
+
+
+def test_image_input_hides_the_random_only_settings():
+    at = run("lessons/convolution.py", query={"source": "sample"})
+    assert_healthy(at)
+    keys = {w.key for w in at.sidebar.slider} | {w.key for w in at.sidebar.radio}
+    assert "m" not in keys and "n_C_prev" not in keys and "values" not in keys
+    assert "n_H_prev" in keys
+
+
+def test_home_has_no_input_settings():
+    at = run()
+    assert not at.sidebar.slider and not at.sidebar.radio
+
+
+@pytest.mark.parametrize("page", ANIMATED)
+@pytest.mark.parametrize("end", ["lo", "hi"])
+def test_every_setting_at_its_extremes_never_shows_a_traceback(page, end):
+    at = run(page)
+    for key in PAGE_SETTINGS[page] + SIDEBAR:
         spec = params.SPECS[key]
-        at.slider(key=key).set_value(getattr(spec, end)).run()
+        set_setting(at, key, getattr(spec, end))
+        at.run()
         assert not at.exception, (key, end, [e.value for e in at.exception])
-        # either a chart, or a clear error naming the numbers
-        assert at.get("plotly_chart") or at.error, (key, end)
-        at.slider(key=key).set_value(spec.default)  # applied with the next key's run
+        assert at.get("bidi_component") or at.error, (key, end)  # a player, or a clear error with the numbers
+        set_setting(at, key, spec.default)  # applied with the next key's run
 
 
-@pytest.mark.parametrize("page", LESSONS[:5])
+@pytest.mark.parametrize("page", ANIMATED)
+def test_the_largest_settings_draw_a_player(page):
+    widgets = {k: params.SPECS[k].hi for k in PAGE_SETTINGS[page] + SIDEBAR}
+    if "pad" in widgets and "f" in widgets:
+        widgets["f"] = 7  # 16 + 2*3 >= 7: a valid worst case
+    at = run(page, **widgets)
+    assert_healthy(at)
+    assert board_of(at)["n_steps"] >= 1
+
+
+@pytest.mark.parametrize("page", ANIMATED)
 def test_random_combinations(page):
     rng = random.Random(page)
-    for _ in range(4):
-        widgets = {k: rng.randint(params.SPECS[k].lo, params.SPECS[k].hi) for k in SLIDERS}
+    for _ in range(3):
+        widgets = {k: rng.randint(params.SPECS[k].lo, params.SPECS[k].hi) for k in PAGE_SETTINGS[page] + SIDEBAR}
         at = run(page, **widgets)
         assert not at.exception, (widgets, [e.value for e in at.exception])
-        assert at.get("plotly_chart") or at.error, widgets
+        assert at.get("bidi_component") or at.error, widgets
 
 
 def test_impossible_filter_shows_the_numbers_and_the_fix():
@@ -81,7 +124,8 @@ def test_impossible_filter_shows_the_numbers_and_the_fix():
     assert not at.exception
     (error,) = at.error
     assert "f=7" in error.value and "3x3" in error.value and "raise pad" in error.value
-    assert not at.get("plotly_chart")
+    assert not at.get("bidi_component")
+    assert at.number_input(key="f").value == 7, "the settings row stays, so the user can fix f"
 
 
 def test_pool_window_larger_than_input_is_an_error_not_a_crash():
@@ -92,22 +136,41 @@ def test_pool_window_larger_than_input_is_an_error_not_a_crash():
 
 def test_settings_survive_switching_pages():
     at = run("lessons/convolution.py", f=5, stride=2)
-    at.switch_page("lessons/pooling.py").run()
+    at.switch_page("lessons/pooling.py").run()  # does not draw f or stride
     at.switch_page("lessons/conv_backward.py").run()
-    assert at.slider(key="f").value == 5 and at.slider(key="stride").value == 2
+    assert at.number_input(key="f").value == 5 and at.number_input(key="stride").value == 2
     assert_healthy(at)
+    assert at.query_params["f"] == ["5"] or at.query_params["f"] == "5"
 
 
 def test_a_link_reopens_the_same_view():
     at = run("lessons/convolution.py", f=5, stride=2, pad=2)
-    at.radio(key="mode").set_value("average").run()
-    query = dict(at.query_params)
-    assert query["f"] == "5" and query["stride"] == "2" and query["pad"] == "2" and query["mode"] == "average"
+    query = {k: (v[-1] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert query["f"] == "5" and query["stride"] == "2" and query["pad"] == "2"
     reopened = run("lessons/convolution.py", query=query)
     for key in ("f", "stride", "pad"):
-        assert reopened.slider(key=key).value == at.slider(key=key).value
-    assert reopened.radio(key="mode").value == "average"
-    assert figure(reopened) == figure(at)
+        assert reopened.number_input(key=key).value == at.number_input(key=key).value
+    assert board_of(reopened) == board_of(at)
+
+
+def test_a_link_with_a_step_opens_the_player_there():
+    at = run("lessons/convolution.py", query={"step": "30"})
+    assert at.get("bidi_component")
+    from player_helpers import data_of
+
+    assert data_of(at)["step"] == 30
+
+
+def test_present_in_a_link_turns_presentation_mode_on_and_hides_the_prose():
+    at = run("lessons/convolution.py", query={"present": "1"})
+    assert_healthy(at)
+    assert at.toggle(key="present").value is True
+    assert not at.title and not at.main.markdown
+    from player_helpers import data_of
+
+    assert data_of(at)["present"] is True
+    normal = run("lessons/convolution.py")
+    assert normal.title and normal.toggle(key="present").value is False
 
 
 @pytest.mark.parametrize(
@@ -122,7 +185,7 @@ def test_a_link_reopens_the_same_view():
 def test_tampered_links_warn_and_clamp(query, key, expected):
     at = run("lessons/convolution.py", query=query)
     assert not at.exception
-    assert at.slider(key=key).value == expected
+    assert at.number_input(key=key).value == expected
     assert any(key in w.value for w in at.warning)
     assert_healthy(at)
 
@@ -143,3 +206,8 @@ def test_pool_backward_explains_a_gradient_check_at_tied_maxima():
     untied = run("lessons/pool_backward.py")
     assert not any("hold their maximum more than once" in c.value for c in untied.caption)
     assert "DIFFERS" not in str(untied.dataframe[0].value)
+
+
+def test_feature_maps_still_renders():
+    at = run("lessons/feature_maps.py")
+    assert not at.exception, [e.value for e in at.exception]

@@ -74,7 +74,9 @@ def show(
             st.session_state["step"] = k  # the share link's step
 
     def on_escape() -> None:
-        st.session_state["present"] = False
+        # Not st.session_state["present"] itself: a bidi callback runs before the toggle's own value
+        # is applied, which would overwrite it. The sidebar reads this flag first thing next run.
+        st.session_state["_leave_present"] = True
 
     data = {
         "id": board_id(board),

@@ -220,10 +220,11 @@ class Player {
   }
 
   attach() {
+    if (this.onDocKey) this.detach();
     this.onDocKey = (e) => {
-      if (e.key === "Escape" && this.data.present) this.args.setTriggerValue("escape", true);
+      if (e.key === "Escape" && this.data.present) this.args.setStateValue("escape", Date.now());
     };
-    document.addEventListener("keydown", this.onDocKey);
+    window.addEventListener("keydown", this.onDocKey, true);
     this.onResize = () => {
       cancelAnimationFrame(this.raf);
       this.raf = requestAnimationFrame(() => this.layout());
@@ -241,7 +242,7 @@ class Player {
 
   detach() {
     this.stop(false);
-    document.removeEventListener("keydown", this.onDocKey);
+    window.removeEventListener("keydown", this.onDocKey, true);
     window.removeEventListener("resize", this.onResize);
     if (this.ro) this.ro.disconnect();
   }
@@ -270,7 +271,7 @@ class Player {
     const vh = window.innerHeight || 720;
     const rootTop = present ? Math.max(root.getBoundingClientRect().top + window.scrollY, 0) : 0;
     const fixed = this.bar.offsetHeight + this.legendEl.offsetHeight + root.querySelector(".text").offsetHeight + 30;
-    const H = Math.max((present ? vh - rootTop : vh * 0.94) - fixed, 140);
+    const H = Math.max((present ? vh - rootTop - 6 : vh * 0.86) - fixed, 140);
     this.minFont = window.innerWidth >= 1600 ? 18 : 14;
     const family = getComputedStyle(root).fontFamily || "sans-serif";
     const mono = getComputedStyle(this.numbersEl).fontFamily || "monospace";
@@ -278,8 +279,8 @@ class Player {
     // numbers: font = min(0.42 cell, what fits 88 % of the cell's width); a cell whose font would be
     // below minFont shows no number (the tooltip does)
     const perPx = textWidth(this.widestNumber(), 100, family) / 100;
-    const fontFor = (cell) => Math.min(cell * 0.42, (cell * 0.88) / perPx);
-    const needCell = Math.ceil(Math.max(this.minFont / 0.42, (this.minFont * perPx) / 0.88)) + 1;
+    const fontFor = (cell) => Math.min(cell * 0.42, (cell * 0.92) / perPx);
+    const needCell = Math.ceil(Math.max(this.minFont / 0.42, (this.minFont * perPx) / 0.92)) + 1;
     const panels = this.visiblePanels();
     const titleMax = present ? 20 : 16, titleMin = 12;
     const gap = 18;
@@ -287,32 +288,49 @@ class Player {
     const digits = Math.max(...panels.map((p) => String(Math.max(p.shape[0] + p.row0 - 1, p.shape[1] + p.col0 - 1)).length + (p.row0 < 0 || p.col0 < 0 ? 1 : 0)));
     const axisW = Math.ceil(axisFontMax * 0.62 * digits) + 8;
     const small = (p) => Math.max(p.shape[0], p.shape[1]) <= 5; // filters, products, db: numbers always fit
-    const place = (cell) => {
+    const place = (cell, boost = true) => {
       let x = 0, y = 0, rowH = 0, width = 0, lastGroup = null;
       const pos = [];
       for (const p of panels) {
-        const c = small(p) ? Math.max(cell, needCell) : cell;
+        const c = boost && small(p) ? Math.max(cell, needCell) : cell;
         const gridW = p.shape[1] * c;
         let tf = titleMax, tw = textWidth(p.title, tf, mono);
         while (tw > gridW + axisW && tf > titleMin) { tf -= 1; tw = textWidth(p.title, tf, mono); }
+        // a title still wider than its grid wraps at spaces onto more lines (never clipped)
+        const room = Math.max(gridW + axisW, 170);
+        const lines = [];
+        for (const word of p.title.split(" ")) {
+          const cur = lines.length ? lines[lines.length - 1] + " " + word : word;
+          if (lines.length && textWidth(cur, tf, mono) > room) lines.push(word);
+          else if (lines.length) lines[lines.length - 1] = cur; else lines.push(word);
+        }
+        tw = Math.max(...lines.map((t) => textWidth(t, tf, mono)));
         const w = Math.max(axisW + gridW, tw + 2);
-        const h = tf + 8 + axisFontMax + 4 + p.shape[0] * c;
+        const titleH = lines.length * Math.ceil(tf * 1.2);
+        const h = titleH + 8 + axisFontMax + 4 + p.shape[0] * c;
         const g = lastGroup !== null && p.group !== lastGroup ? gap * 1.8 : gap;
         if (x > 0 && x + g + w > W) { x = 0; y += rowH + gap; rowH = 0; }
         else if (x > 0) x += g;
-        pos.push({ p, x, y, w, h, cell: c, tf, top: tf + 8 + axisFontMax + 4 });
+        pos.push({ p, x, y, w, h, cell: c, tf, lines, top: titleH + 8 + axisFontMax + 4 });
         x += w; rowH = Math.max(rowH, h); width = Math.max(width, x);
         lastGroup = p.group;
       }
       return { pos, width, height: y + rowH };
     };
-    let lo = 4, hi = present ? 140 : 110;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      const L = place(mid);
-      if (L.width <= W && L.height <= H) lo = mid; else hi = mid;
-    }
-    const L = place(lo);
+    const search = (boost) => {
+      let lo = 4, hi = present ? 120 : 80;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        const L = place(mid, boost);
+        if (L.width <= W && L.height <= H) lo = mid; else hi = mid;
+      }
+      const L = place(lo, boost);
+      return { lo, L, fits: L.width <= W && L.height <= H };
+    };
+    // filters and other small panels get cells big enough for their numbers, if that still fits
+    let best = search(true);
+    if (!best.fits) best = search(false);
+    const { lo, L } = best;
     this.fontFor = fontFor;
     this.draw(L, axisW, Math.min(axisFontMax, Math.max(lo * 0.45, 9)));
   }
@@ -327,15 +345,16 @@ class Player {
     this.overlayG = {};
     this.cellSize = {};
     this.numFonts = [];
-    for (const { p, x, y, cell, tf, top } of L.pos) {
+    for (const { p, x, y, cell, tf, lines, top } of L.pos) {
       const P = this.panels[p.name];
       const f = this.fontFor(cell);
       const font = f >= this.minFont ? Math.floor(f) : 0; // 0: left out, the tooltip shows it
       if (font) this.numFonts.push(font);
       this.cellSize[p.name] = cell;
       const g = el("g", { transform: `translate(${x},${y})`, class: "panel", "data-panel": p.name }, svg, true);
-      const t = el("text", { x: 0, y: tf, class: "ptitle", "font-size": tf }, g, true);
-      t.textContent = p.title;
+      lines.forEach((line, j) => {
+        el("text", { x: 0, y: tf + j * Math.ceil(tf * 1.2), class: "ptitle", "font-size": tf }, g, true).textContent = line;
+      });
       const cg = el("g", { transform: `translate(${axisW},${top})` }, g, true);
       const axisFont = Math.min(axisFontBig, Math.max(cell * 0.5, 9));
       const every = Math.ceil((axisFont * 1.4) / cell);

@@ -1,0 +1,95 @@
+"""The lesson player, Python side: what show() sends, what it returns, and that the JS knows every role."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.app import player
+from cnnviz.core import inputs
+from cnnviz.steps import storyboard
+
+JS = (Path(player.__file__).parent / "player.js").read_text()
+
+
+def small_board() -> dict:
+    A_prev = inputs.random_tensor(1, 1, 4, 4, 2, "normal")
+    W, b = inputs.conv_params(1, 3, 2, 1, "normal")
+    return storyboard.conv_forward_board(A_prev, W, b, {"stride": 1, "pad": 0})
+
+
+def script(step: int, marks: dict | None = None, present: bool = False):
+    """A one-page app that shows the small board and prints what show() returned."""
+
+    def app(step, marks, present):
+        import streamlit as st
+
+        from cnnviz.app import player
+        from tests.test_player import small_board
+
+        k = player.show(small_board(), key="p", step=step, decimals=4, present=present, marks=marks)
+        st.write(f"returned {k}")
+
+    return AppTest.from_function(app, kwargs={"step": step, "marks": marks, "present": present}, default_timeout=30)
+
+
+def sent(at: AppTest) -> dict:
+    return json.loads(at.get("bidi_component")[0].proto.json)
+
+
+def test_show_sends_the_board_once_with_its_settings():
+    board = small_board()
+    at = script(2, marks={"differs": {"Z": [[0, 1, 0, 1]]}})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    data = sent(at)
+    assert data["board"] == json.loads(json.dumps(board))
+    assert data["step"] == 2 and data["decimals"] == 4 and data["present"] is False
+    assert data["marks"] == {"differs": {"Z": [[0, 1, 0, 1]]}}
+    assert data["id"] == player.board_id(board)
+    assert at.markdown[0].value == "returned 2", "nothing reported yet: show() returns the step asked for"
+
+
+@pytest.mark.parametrize(("asked", "expected"), [(-5, 0), (3, 3), (999, 3)])
+def test_the_step_is_clamped_to_the_board(asked, expected):
+    at = script(asked)
+    at.run()
+    assert sent(at)["step"] == expected
+    assert at.markdown[0].value == f"returned {expected}"
+
+
+def test_board_id_changes_with_the_board_and_only_then():
+    a, b = small_board(), small_board()
+    assert player.board_id(a) == player.board_id(b)
+    b["steps"][0]["numbers"][0]["text"] += " "
+    assert player.board_id(a) != player.board_id(b)
+
+
+def test_the_player_draws_every_overlay_role_of_the_contract():
+    order = re.search(r"const OVERLAY_ORDER = \[(.*?)\];", JS).group(1)
+    drawn = set(re.findall(r'"(\w+)"', order))
+    for role in storyboard.ROLES:
+        if role == "not_yet":
+            assert "not_yet" in JS  # drawn as the cell fill, not as an outline
+        else:
+            assert role in drawn, role
+    assert "differs" in drawn, "check-my-code marks are an overlay role too"
+
+
+def test_the_player_takes_its_colours_from_the_board():
+    assert not re.findall(r"#[0-9a-fA-F]{6}\b", JS), "colours come from board['style'], not from the JS"
+
+
+def test_the_test_hooks_are_in_the_player():
+    assert 'data-testid": "cnnviz-player"' in JS
+    assert '"data-cell": `${p.name}:${r},${c}`' in JS
+    assert 'setAttribute("data-step"' in JS
+
+
+def test_nothing_is_fetched_from_anywhere():
+    css = (Path(player.__file__).parent / "player.css").read_text()
+    for text in (JS, css):
+        text = text.replace('"http://www.w3.org/2000/svg"', "")  # the SVG namespace is a name, not a request
+        assert "http" not in text and "fetch(" not in text and "@import" not in text and "url(" not in text
