@@ -105,8 +105,56 @@ def _move(element, rng: random.Random) -> object | None:  # noqa: ANN001
     return state
 
 
-async def student(n: int, url: str, page: str, until: float, tally: Tally, rng: random.Random) -> None:
-    """One student: open `page`, then move f/stride/pad every 1-3 s until `until` (monotonic)."""
+def photo_jpeg(width: int = 4000, height: int = 3000) -> bytes:
+    """A 12-megapixel JPEG (smooth shapes plus noise), what a phone photo upload costs the server."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = 127 + 60 * np.sin(xx / 97) * np.cos(yy / 61) + np.random.default_rng(0).normal(0, 12, (height, width))
+    rgb = np.stack([base, base[::-1], base[:, ::-1]], axis=2).clip(0, 255).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def _xsrf_cookie(url: str) -> str | None:
+    """The _streamlit_xsrf cookie the server sets (the frontend echoes it as X-Xsrftoken)."""
+    with urllib.request.urlopen(url + "/_stcore/health", timeout=10) as reply:
+        for header in reply.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name.strip() == "_streamlit_xsrf":
+                return rest.split(";", 1)[0]
+    return None
+
+
+def _put_file(url: str, upload_url: str, data: bytes, name: str, xsrf: str | None) -> int:
+    """PUT one file as the frontend does (multipart field "file", XSRF header + cookie); HTTP status."""
+    boundary = "cnnvizbench" + os.urandom(8).hex()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    target = upload_url if upload_url.startswith("http") else url + upload_url
+    request = urllib.request.Request(target, data=body, method="PUT")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    if xsrf:
+        request.add_header("X-Xsrftoken", xsrf)
+        request.add_header("Cookie", f"_streamlit_xsrf={xsrf}")
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        return reply.status
+
+
+async def student(
+    n: int, url: str, page: str, until: float, tally: Tally, rng: random.Random, upload: bytes | None = None
+) -> None:
+    """One student: open `page` (upload `upload` there if given), move f/stride/pad every 1-3 s until `until`."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -116,6 +164,8 @@ async def student(n: int, url: str, page: str, until: float, tally: Tally, rng: 
     current: dict[str, object] = {}  # widget id -> its element (last finished run)
     building: dict[str, object] = {}
     finished = asyncio.Event()
+    file_urls: asyncio.Queue = asyncio.Queue()
+    session: dict[str, str] = {}
 
     async def receive(ws) -> None:  # noqa: ANN001
         nonlocal current, building
@@ -125,6 +175,9 @@ async def student(n: int, url: str, page: str, until: float, tally: Tally, rng: 
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 building = {}
+                session["id"] = msg.new_session.initialize.session_id
+            elif kind == "file_urls_response":
+                await file_urls.put(msg.file_urls_response)
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 element = msg.delta.new_element
                 etype = element.WhichOneof("type")
@@ -154,8 +207,55 @@ async def student(n: int, url: str, page: str, until: float, tally: Tally, rng: 
         cs.widget_states.widgets.extend(states)
         return back.SerializeToString()
 
+    async def answered(states: list[object]) -> float:
+        finished.clear()
+        start = time.monotonic()
+        tally.sent += 1
+        await ws.send(rerun(states))
+        await asyncio.wait_for(finished.wait(), ANSWER_TIMEOUT_S)
+        tally.answered += 1
+        return time.monotonic() - start
+
+    def states_now() -> dict[str, object]:
+        return {wid: _widget_state(el) for wid, el in current.items()}
+
+    async def upload_photo() -> None:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        source = next((w for w in current if w.endswith("-source")), None)
+        if source is None:
+            raise RuntimeError("no Input source radio on the page")
+        states = states_now()
+        states[source].string_value = "upload"
+        tally.latencies.append(await answered([s for s in states.values() if s is not None]))
+        uploader = next((w for w in current if w.endswith("-upload_widget")), None)
+        if uploader is None:
+            raise RuntimeError("no file uploader after choosing Input: upload")
+        back = BackMsg()
+        back.file_urls_request.request_id = f"bench-{n}"
+        back.file_urls_request.file_names.append("photo.jpg")
+        back.file_urls_request.session_id = session.get("id", "")
+        await ws.send(back.SerializeToString())
+        response = await asyncio.wait_for(file_urls.get(), ANSWER_TIMEOUT_S)
+        urls = response.file_urls[0]
+        await asyncio.to_thread(_put_file, url, urls.upload_url, upload, "photo.jpg", xsrf)
+        states = states_now()
+        state = WidgetState(id=uploader)
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.file_id, info.name, info.size = urls.file_id, "photo.jpg", len(upload)
+        info.file_urls.CopyFrom(urls)
+        states[uploader] = state
+        tally.latencies.append(await answered([s for s in states.values() if s is not None]))
+
+    xsrf = await asyncio.to_thread(_xsrf_cookie, url) if upload else None
+    headers = {"Cookie": f"_streamlit_xsrf={xsrf}"} if xsrf else None
     async with websockets.connect(
-        ws_url, subprotocols=["streamlit"], max_size=64 * 2**20, open_timeout=60, ping_interval=None
+        ws_url,
+        subprotocols=["streamlit"],
+        max_size=64 * 2**20,
+        open_timeout=60,
+        ping_interval=None,
+        additional_headers=headers,
     ) as ws:
         reader = asyncio.create_task(receive(ws))
         try:
@@ -166,6 +266,8 @@ async def student(n: int, url: str, page: str, until: float, tally: Tally, rng: 
             await asyncio.wait_for(finished.wait(), ANSWER_TIMEOUT_S)
             tally.answered += 1
             tally.first_paint.append(time.monotonic() - start)
+            if upload is not None:
+                await upload_photo()
             while time.monotonic() < until:
                 await asyncio.sleep(rng.uniform(1.0, 3.0))
                 if time.monotonic() >= until:
@@ -194,14 +296,18 @@ async def student(n: int, url: str, page: str, until: float, tally: Tally, rng: 
                 await reader
 
 
-async def classroom(url: str, users: int, seconds: float, pages: tuple[str, ...], seed: int = 0) -> Tally:
-    """All students at once (they arrive within the first second), each on a page from `pages`."""
+async def classroom(
+    url: str, users: int, seconds: float, pages: tuple[str, ...], seed: int = 0, upload: bytes | None = None
+) -> Tally:
+    """All students at once, each on a page from `pages`; on feature_maps each uploads `upload` if given."""
     tally = Tally()
     until = time.monotonic() + seconds
     rng = random.Random(seed)
     tasks = []
     for n in range(users):
-        tasks.append(student(n, url, pages[n % len(pages)], until, tally, random.Random(rng.random())))
+        page = pages[n % len(pages)]
+        photo = upload if page == "feature_maps" else None
+        tasks.append(student(n, url, page, until, tally, random.Random(rng.random()), photo))
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for n, result in enumerate(results):
         if isinstance(result, BaseException):
@@ -323,7 +429,14 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def run(
-    url: str, pids: list[int], users: int, seconds: float, pages: tuple[str, ...], linger: float, label: str
+    url: str,
+    pids: list[int],
+    users: int,
+    seconds: float,
+    pages: tuple[str, ...],
+    linger: float,
+    label: str,
+    upload: bytes | None = None,
 ) -> Tally:
     """Warm the server with one visit per page, run the class, print one line of results."""
     asyncio.run(classroom(url, 1, 0, pages))  # every page once: what a warmed server has seen
@@ -343,7 +456,7 @@ def run(
 
         sampler = asyncio.create_task(sample())
         try:
-            return await classroom(url, users, seconds, pages)
+            return await classroom(url, users, seconds, pages, upload=upload)
         finally:
             nonlocal_stop()
             await sampler
@@ -388,25 +501,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--url", help="an already running server (loopback only); default: start one")
     parser.add_argument("--workers", type=int, default=0, help="start deploy/serve.sh with this many workers")
-    parser.add_argument("--pages", default=",".join(DEFAULT_PAGES), help="lesson keys, or 'heavy'")
+    parser.add_argument(
+        "--pages", default=",".join(DEFAULT_PAGES), help="lesson keys, or 'heavy' (conv_backward + a 4000x3000 upload)"
+    )
     parser.add_argument("--linger", type=float, default=0, help="seconds to wait after leaving, then RSS again")
     parser.add_argument("--set", action="append", default=[], help="streamlit option for the started server")
     args = parser.parse_args(argv or [])
     users = max(1, min(args.users, MAX_USERS))
     seconds = max(1.0, min(args.seconds, MAX_SECONDS))
     pages = HEAVY_PAGES if args.pages == "heavy" else tuple(p for p in args.pages.split(",") if p)
+    upload = photo_jpeg() if "feature_maps" in pages and args.pages == "heavy" else None
     print(HEADER)
     extra = [f"--{opt}" if i % 2 == 0 else opt for o in args.set for i, opt in enumerate(o.split("=", 1))]
     if args.url:
         check_loopback(args.url)
-        run(args.url.rstrip("/"), [], users, seconds, pages, args.linger, "given url")
+        run(args.url.rstrip("/"), [], users, seconds, pages, args.linger, "given url", upload)
     elif args.workers:
         with served(args.workers) as (url, pids):
-            run(url, pids, users, seconds, pages, args.linger, f"serve {args.workers} workers")
+            run(url, pids, users, seconds, pages, args.linger, f"serve {args.workers} workers", upload)
     else:
         with streamlit_process(extra) as (url, pids):
             label = "1 process " + " ".join(args.set)
-            run(url, pids, users, seconds, pages, args.linger, label[:27])
+            run(url, pids, users, seconds, pages, args.linger, label[:27], upload)
 
 
 if __name__ == "__main__":
