@@ -3,15 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz.app import cached, lesson
+from cnnviz.app import cached, image_input, lesson
 from cnnviz.app import feature_controls as fc
 from cnnviz.app import settings as params
 from cnnviz.core.errors import InputError
 from cnnviz.pictures import features, images, kernels
 from cnnviz.pictures.images import LUMA
 
-MAX_SIDE = 240  # the conv output's longer side on screen, pixels
-WIDTHS = [1.15, 2, 2, 2]  # the grid's columns: filter, Z, ReLU, pooled
+MAX_SIDE = features.TILE_SIDE  # the conv output's longer side in its PNG; shown as wide as its column
+WIDTHS = [1, 2.2, 2.2, 2.2]  # the grid's columns: filter, Z, ReLU, pooled
 
 s = lesson.settings()
 st.title("6. Feature maps")
@@ -33,7 +33,8 @@ try:
     with st.spinner("Decoding the image…"):
         image, caption = lesson.source_image(s)
 except images.ImageError as err:
-    lesson.fail(err)
+    image_input.upload_error(err)  # in the main area, with the file's name
+    st.stop()
 (n_H_prev, n_W_prev, n_C_prev) = image.shape
 key = fc.digest(image)
 
@@ -59,12 +60,12 @@ bar.done()
 (n_H_pool, n_W_pool, n_C) = maps.pooled.shape
 
 # --- The input and the shape arithmetic ---------------------------------------------------------
-scale = features.display_scale(n_H, n_W, MAX_SIDE)  # screen pixels per map pixel, one for every map
-left, right = st.columns([1, 3], gap="medium")
+scale = features.display_scale(n_H, n_W, MAX_SIDE)  # PNG pixels per map pixel, one for every map
+left, right = st.columns([1, 2], gap="medium")
 with left:
-    png, _ = fc.image_png(key, image, scale)
-    st.image(png, output_format="PNG")
-    st.caption(f"A_prev: {caption}, {n_H_prev}×{n_W_prev}×{n_C_prev}")
+    png, _ = fc.image_png(key, image, features.display_scale(n_H_prev, n_W_prev, MAX_SIDE))
+    st.image(png, output_format="PNG", width="stretch")
+    st.caption(f"A_prev is {caption}: {n_H_prev}×{n_W_prev}×{n_C_prev}")
 with right:
     st.markdown(
         f"**This run:** {n_C} filter{'s' if n_C > 1 else ''} of f = {f}, stride = {stride} (the sidebar's), "
@@ -91,15 +92,20 @@ with right:
 # --- The grid: one row per filter --------------------------------------------------------------
 st.subheader("Feature maps")
 if scale < 1:
-    shown = f"shown at {scale:.0%} of their size (each screen pixel averages {1 / scale:.1f}×{1 / scale:.1f} values)"
+    shown = (
+        f"drawn at {scale:.0%} of their size and fitted to the page; each drawn pixel shows the value farthest "
+        f"from 0 of the {1 / scale:.1f}×{1 / scale:.1f} values it covers, so one-pixel edges stay visible"
+    )
 elif scale > 1:
-    shown = f"shown {scale:.0f}× enlarged (each value is a {scale:.0f}×{scale:.0f} block)"
+    shown = f"drawn {scale:.0f}× enlarged (each value a {scale:.0f}×{scale:.0f} block) and fitted to the page"
 else:
-    shown = "shown at their size"
+    shown = "drawn at their size and fitted to the page"
 st.caption(
-    f"Maps are {shown}, all at one scale, so the pooled map looks as much smaller as it is; the downloads below "
-    "are full size. Colours: Z blue (< 0), white (0), red (> 0), centred on 0; after ReLU and pooling black = 0 "
-    "up to white = the filter's largest value. Each map has its own colour bar."
+    f"Maps are {shown}, all at one scale, so the pooled map looks as much smaller as it is. **Full size** opens a "
+    "map at one screen pixel per value; the downloads below are full size too. Colours by what a map holds: "
+    "a map with negative values is **diverging**, centred on 0 (blue < 0, white = 0, red > 0); a map that is "
+    "never negative (a blur, every ReLU and pooled map) is **sequential** gray, black = 0 up to white = its "
+    "largest value. Each map has its colour bar; the downloads use the same rule."
 )
 head = st.columns(WIDTHS)
 for column, text in zip(
@@ -122,10 +128,15 @@ for c, name in enumerate(choice.names):
             (cols[2], "relu", f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}"),
             (cols[3], "pooled", f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}"),
         ):
-            # PNG: "auto" would re-encode as JPEG, blurring sharp edges. The caption apart: as an
-            # image caption, a caption wider than its image stretches the image.
-            column.image(row[stage].png, output_format="PNG")
-            column.caption(text)
+            tile = row[stage]
+            with column:
+                # PNG: "auto" would re-encode as JPEG, blurring sharp edges. Stretched to the column.
+                st.image(tile.png, output_format="PNG", width="stretch")
+                fc.colour_bar(tile.rule)
+                st.caption(f"{text} · {tile.rule.kind}")
+                if st.button("Full size", key=f"fm_full_{stage}_{c}", icon=":material/open_in_full:", type="tertiary"):
+                    plane = {"Z": maps.Z, "relu": maps.relu, "pooled": maps.pooled}[stage][:, :, c]
+                    fc.full_size(text, features.full_png(plane, tile.rule), tile.rule.legend)
 
 # --- Downloads -----------------------------------------------------------------------------------
 st.markdown("**Downloads** (full size, made when you click)")
@@ -163,13 +174,21 @@ st.subheader("The window, step by step")
 pick = fc.preview_picker(labels, n_H_prev, n_W_prev)
 c = pick.c
 small = fc.preview(key, image, pick.size, pick.center)  # (h, w, n_C_prev)
+if pick.center is not None:
+    top = min(max(0, pick.center[0] - pick.size // 2), max(0, n_H_prev - pick.size))
+    left_edge = min(max(0, pick.center[1] - pick.size // 2), max(0, n_W_prev - pick.size))
+    box = (top, left_edge, top + small.shape[0], left_edge + small.shape[1])
+    picker, _ = st.columns([2, 1])
+    with picker:
+        st.caption("Click on the picture to move the crop (the box) there; the sliders above fine-tune it.")
+        fc.crop_picker(key, image, box)
 A_prev = small[None]  # (1, h, w, n_C_prev)
 b = np.zeros((1, 1, 1, n_C))
 hparameters = {"stride": stride, "pad": pad}
 how = (
     f"a crop around row {pick.center[0]}, column {pick.center[1]} at full resolution"
     if pick.center is not None
-    else "the whole picture averaged down"
+    else "the whole picture averaged down; choose a crop for real pixels"
 )
 if small.shape[:2] == image.shape[:2]:
     how = "the whole picture, small enough as it is"

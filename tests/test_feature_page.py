@@ -63,7 +63,7 @@ def filter_labels(at: AppTest) -> list[str]:
 
 def shape_captions(at: AppTest) -> list[str]:
     """The captions under the input and the maps, in order."""
-    return [c.value for c in at.caption if re.match(r"A_prev: |Z\[0|max\(Z, 0\)\[0|A\[0", c.value)]
+    return [c.value for c in at.caption if re.match(r"A_prev is |Z\[0|max\(Z, 0\)\[0|A\[0", c.value)]
 
 
 def expected(n_H_prev: int, n_W_prev: int, f: int, stride: int, pad: int, pool_f: int, pool_stride: int) -> dict:
@@ -83,9 +83,9 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
     assert all(image.value[0].endswith(".png") for image in at.image)  # sent as drawn, never re-encoded as JPEG
     assert captions[0].endswith(f"{image_shape[0]}×{image_shape[1]}×{image_shape[2]}")
     for c in range(len(labels)):
-        assert captions[1 + 3 * c] == f"Z[0, :, :, {c}] · {n_H}×{n_W}"
-        assert captions[2 + 3 * c] == f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}"
-        assert captions[3 + 3 * c] == f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool}"
+        assert re.fullmatch(rf"Z\[0, :, :, {c}\] · {n_H}×{n_W} · (diverging|sequential)", captions[1 + 3 * c])
+        assert captions[2 + 3 * c] == f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W} · sequential"  # never negative
+        assert captions[3 + 3 * c] == f"A[0, :, :, {c}] · {n_H_pool}×{n_W_pool} · sequential"
     arithmetic = "\n".join(main_code(at))
     assert f"Z (1, {n_H}, {n_W}, {len(labels)})" in arithmetic
     assert f"A (1, {n_H_pool}, {n_W_pool}, {len(labels)})" in arithmetic
@@ -150,7 +150,7 @@ def test_an_uploaded_picture_is_used_at_its_working_size():
     loaded = images.load_image(F.rgb_png())
     s = at.session_state["settings"]
     assert_grid(at, fc.DEFAULT_KERNELS, loaded.array.shape, 3, s["stride"], s["pad"])
-    assert shape_captions(at)[0].startswith("A_prev: your upload")
+    assert shape_captions(at)[0].startswith("A_prev is your upload")
 
 
 # --- The custom kernel ------------------------------------------------------------------------
@@ -260,12 +260,13 @@ def test_filter_larger_than_the_padded_picture_is_a_clear_error():
 def test_preview_crop_and_size():
     at = open_page("sample", "scene")
     at.selectbox(key="fm_anim_filter").set_value("Gaussian blur").run()
-    at.radio(key="fm_preview").set_value(fc.PREVIEW_CROP).run()
+    assert at.radio(key="fm_preview").value == fc.PREVIEW_CROP  # the default: real pixels
     at.select_slider(key="fm_preview_size").set_value(6).run()
     at.slider(key="fm_crop_row").set_value(150).run()
     healthy(at)
     text = " ".join(m.value for m in at.markdown)
-    assert "a crop around row 150, column 128 at full resolution" in text and "6×6 preview" in text
+    col = at.slider(key="fm_crop_col").value
+    assert f"a crop around row 150, column {col} at full resolution" in text and "6×6 preview" in text
     spec = figure(at)
     assert "filter c=2" in spec["layout"]["title"]["text"]
     # A 6x6 preview, pad 1: the padded input is 8x8 (the first heatmap is channel 0 of A_prev_pad).

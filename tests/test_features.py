@@ -12,7 +12,7 @@ from PIL import Image
 
 from cnnviz.core import layers
 from cnnviz.pictures import features, kernels
-from cnnviz.pictures.images import sample_image
+from cnnviz.pictures.images import colorize, sample_image
 
 
 @settings(max_examples=25, deadline=None)
@@ -145,7 +145,7 @@ def test_preview_errors(kwargs, match):
 
 def test_maps_grid_png_tiles_every_map():
     maps = np.random.default_rng(0).normal(size=(10, 20, 5))
-    data = features.maps_grid_png(maps, labels=list("abcde"), cols=3, cmap="RdBu_r")
+    data = features.maps_grid_png(maps, labels=list("abcde"), cols=3)
     with Image.open(io.BytesIO(data)) as im:
         assert im.format == "PNG" and im.mode == "RGB"
         assert im.size == (3 * (20 + 4) + 4, 2 * (10 + 14 + 4) + 4)
@@ -196,38 +196,55 @@ def test_display_scale_errors():
         features.display_scale(0, 4)
 
 
-def test_tile_png_draws_the_map_scaled_with_its_colour_bar():
+def test_tile_png_draws_the_map_in_crisp_blocks_by_its_rule():
     values = np.array([[-2.0, 0.0], [1.0, 2.0]])  # (2, 2) signed
-    data, shown = features.tile_png(values, 40.0, "RdBu_r", (-2.0, 2.0))
+    data, shown = features.tile_png(values, 40.0)
     assert shown == (80, 80)
     im = _png(data)
-    assert im.mode == "RGB" and im.size == (82, 82 + features.BAR_SPACE)
-    pixels = np.asarray(im).astype(int)
-    blocks = pixels[1:81, 1:81].reshape(2, 40, 2, 40, 3)  # each value a crisp 40x40 block inside the 1-px frame
+    assert im.mode == "RGB" and im.size == (80, 80)
+    blocks = np.asarray(im).astype(int).reshape(2, 40, 2, 40, 3)  # each value a crisp 40x40 block
     assert (blocks == blocks[:, :1, :, :1]).all()
     neg, zero, pos, top = blocks[0, 0, 0, 0], blocks[0, 0, 1, 0], blocks[1, 0, 0, 0], blocks[1, 0, 1, 0]
-    assert neg[2] > neg[0] and top[0] > top[2]  # RdBu_r: negative blue, positive red
+    assert neg[2] > neg[0] and top[0] > top[2]  # diverging: negative blue, positive red
     assert abs(zero - 247).max() <= 1  # 0 is the middle, near-white colour
     assert pos[0] > pos[2] and top.sum() < pos.sum()  # 2 is a deeper red than 1
-    bar = pixels[82 + 4 + 1 + features.BAR_H // 2, 1:-1]  # the bar's middle row, left to right
-    np.testing.assert_array_equal(bar[0], neg)  # lo = -2 on the left, hi = 2 on the right
-    np.testing.assert_array_equal(bar[-1], top)
-    assert (pixels[-13:, 1:-1] < 200).any()  # labels under the bar
 
 
-def test_tile_png_is_wide_enough_for_its_labels():
-    data, shown = features.tile_png(np.array([[-123.456]]), 1.0, "RdBu", (-123.456, 123.456))
-    assert shown == (1, 1)
-    assert _png(data).size[0] > 60  # "-123", "0", "123" side by side
+def test_colour_rule_by_what_the_map_holds():
+    signed = features.colour_rule(-0.5, 2.0)
+    assert (signed.kind, signed.cmap, signed.vrange) == ("diverging", "RdBu_r", (-2.0, 2.0))
+    assert "centred on 0" in signed.legend
+    never_negative = features.colour_rule(0.0, 3.0)
+    assert (never_negative.kind, never_negative.cmap, never_negative.vrange) == ("sequential", "gray", (0.0, 3.0))
+    assert "never negative" in never_negative.legend
+    assert features.colour_rule(0.2, 3.0).vrange == (0.0, 3.0)  # from 0, not from the minimum
+    assert features.colour_rule(0.0, 0.0).vrange == (0.0, 1.0)  # all zero: black, not a division by 0
 
 
-def test_tile_png_gray_shrinks_by_area_average():
-    values = np.kron(np.array([[0.0, 1.0]]), np.ones((4, 4)))  # (4, 8): left half 0, right half 1
-    data, shown = features.tile_png(values, 0.5, "gray", (0.0, 1.0), colorbar=False)
-    assert shown == (2, 4)
-    im = _png(data)
-    assert im.mode == "L" and im.size == (4 + 2, 2 + 2)
-    np.testing.assert_array_equal(np.asarray(im)[1:3, 1:5], [[0, 0, 255, 255], [0, 0, 255, 255]])
+def test_a_one_pixel_edge_of_a_1024_wide_map_stays_visible():
+    """Signed-extreme shrinking keeps a thin edge at full strength; the area average (BOX) washes it out."""
+    plane = np.zeros((768, 1024), dtype=np.float32)
+    plane[:, 517] = 1.0  # a one-pixel vertical edge (e.g. Sobel x on a step)
+    plane[301, :] = -1.0  # a one-pixel negative edge
+    scale = features.display_scale(768, 1024, features.TILE_SIDE)
+    assert scale < 0.6
+    small = features._resized(plane, scale)  # what the page draws
+    assert small.max() == 1.0 and small.min() == -1.0  # both edges, at full strength and with their sign
+    assert (small == 1.0).any(axis=0).sum() == 1 and (small == -1.0).any(axis=1).sum() == 1  # still thin
+    box = np.asarray(Image.fromarray(plane, mode="F").resize(small.shape[::-1], Image.Resampling.BOX))
+    assert np.abs(box).max() < 0.6  # the method it replaces: the edge at about half strength or less
+    data, _ = features.tile_png(plane, scale)  # drawn: the edge's column is deep red, the row deep blue
+    pixels = np.asarray(_png(data))
+    deep_red, deep_blue = colorize(np.array([[1.0, -1.0]]), "RdBu_r", (-1.0, 1.0))[0]
+    assert (pixels == deep_red).all(axis=-1).any(axis=0).sum() == 1  # one column of the deepest red
+    assert (pixels == deep_blue).all(axis=-1).any(axis=1).sum() == 1  # one row of the deepest blue
+
+
+def test_shrink_extreme_keeps_the_farthest_from_zero_with_its_sign():
+    plane = np.array([[0.5, -3.0, 1.0, 1.0], [2.0, 0.0, 0.0, 4.0]])  # (2, 4) -> (1, 2)
+    np.testing.assert_array_equal(features.shrink_extreme(plane, (1, 2)), [[-3.0, 4.0]])
+    with pytest.raises(ValueError, match="only shrinks"):
+        features.shrink_extreme(plane, (3, 4))
 
 
 def test_feature_tiles_ranges_scales_and_sizes():
@@ -238,15 +255,19 @@ def test_feature_tiles_ranges_scales_and_sizes():
     tiles = features.feature_tiles(maps, max_side=128, progress=lambda x, text: calls.append(x))
     assert len(tiles) == 2 and [set(row) for row in tiles] == [{"Z", "relu", "pooled"}] * 2
     assert calls == [0.5, 1.0]
+    sobel, blur = tiles
+    m = np.abs(maps.Z[:, :, 0]).max()
+    assert sobel["Z"].rule.kind == "diverging" and sobel["Z"].vrange == pytest.approx((-m, m), rel=1e-6)
+    assert (maps.Z[:, :, 1] >= 0).all() and blur["Z"].rule.kind == "sequential"  # a blur is never negative
+    assert blur["Z"].vrange == pytest.approx((0.0, maps.Z[:, :, 1].max()), rel=1e-6)
+    assert _png(sobel["Z"].png).mode == "RGB" and _png(blur["Z"].png).mode == "L"  # grey, not red
     for c, row in enumerate(tiles):
-        z = maps.Z[:, :, c]
-        m = np.abs(z).max()
-        assert row["Z"].vrange == pytest.approx((-m, m), rel=1e-6)  # signed, centred on 0
         assert row["relu"].vrange == row["pooled"].vrange
         assert row["relu"].vrange == pytest.approx((0.0, maps.relu[:, :, c].max()), rel=1e-6)
+        assert row["relu"].rule.kind == row["pooled"].rule.kind == "sequential"
         assert row["Z"].shape == (192, 256) and row["pooled"].shape == (96, 128)
         assert row["Z"].shown == (96, 128) and row["pooled"].shown == (48, 64)  # one scale: 0.5
-        assert _png(row["Z"].png).mode == "RGB" and _png(row["relu"].png).mode == "L"
+        assert _png(row["relu"].png).mode == "L"
         assert _png(row["pooled"].png).size[0] < _png(row["relu"].png).size[0]
 
 
@@ -254,7 +275,7 @@ def test_feature_tiles_all_zero_relu_still_has_a_range():
     image = np.zeros((6, 6, 1))
     maps = features.compute_feature_maps(image, kernels.kernel_bank(["Laplacian"], 1))
     (row,) = features.feature_tiles(maps)
-    assert row["Z"].vrange == (-1.0, 1.0) and row["relu"].vrange == (0.0, 1.0)
+    assert row["Z"].vrange == (0.0, 1.0) and row["relu"].vrange == (0.0, 1.0)  # all zero: never negative
 
 
 def test_image_png_keeps_colour_or_gray():
@@ -294,3 +315,29 @@ def test_maps_zip_has_every_map_at_full_size():
             )
     with pytest.raises(ValueError, match="labels has 1 entries for 3 maps"):
         features.maps_zip(maps, ["x"])
+
+
+def test_downloads_colour_by_the_same_rule_as_the_page():
+    """A blur's Z is never negative: grey in the zip (never blue, "< 0"); Sobel's Z is diverging."""
+    import zipfile
+
+    image = sample_image("scene")
+    names = ["Sobel x", "Gaussian blur"]
+    maps = features.compute_feature_maps(image, kernels.kernel_bank(names, 3))
+    rules = features.stage_rules(maps)
+    assert [r["Z"].kind for r in rules] == ["diverging", "sequential"]
+    tiles = features.feature_tiles(maps)
+    assert [row["Z"].rule for row in tiles] == [r["Z"] for r in rules]  # the page uses the same rules
+    with zipfile.ZipFile(io.BytesIO(features.maps_zip(maps, names))) as archive:
+        with Image.open(io.BytesIO(archive.read("Z/01_Gaussian_blur.png"))) as im:
+            assert im.mode == "L"
+            np.testing.assert_allclose(np.asarray(im) / 255, maps.Z[:, :, 1] / maps.Z[:, :, 1].max(), atol=1 / 255)
+        with Image.open(io.BytesIO(archive.read("Z/00_Sobel_x.png"))) as im:
+            assert im.mode == "RGB"
+        with Image.open(io.BytesIO(archive.read("Z_grid.png"))) as im:
+            grid = np.asarray(im.convert("RGB")).astype(int)
+    n_H, n_W = maps.Z.shape[:2]  # 192x256 tiles (max_tile 256), 4-pixel gaps, 14-pixel captions
+    blur_tile = grid[4 + 14 : 4 + 14 + n_H, 4 + n_W + 4 : 4 + 2 * n_W + 4]
+    sobel_tile = grid[4 + 14 : 4 + 14 + n_H, 4 : 4 + n_W]
+    assert (blur_tile[:, :, 0] == blur_tile[:, :, 2]).all()  # grey: R == B everywhere
+    assert (sobel_tile[:, :, 2] > sobel_tile[:, :, 0] + 30).any()  # blue where Sobel is negative

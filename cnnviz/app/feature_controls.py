@@ -8,7 +8,9 @@ process-wide LRU (see _Lru for why not st.cache_*); the input's PNG and the prev
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import html
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import streamlit as st
+from PIL import Image, ImageDraw
+from streamlit_image_coordinates import streamlit_image_coordinates
 
 from cnnviz.core.errors import InputError
 from cnnviz.pictures import features, kernels
@@ -27,6 +31,7 @@ DEFAULT_PREVIEW = 12  # 12x12 at stride 1, pad 'same': 144 windows, the figures'
 BIG_WORK = 2_000_000  # output values (n_H * n_W * n_C) from which a progress bar is worth showing
 PAD_SIDEBAR, PAD_SAME = "sidebar", "same"
 PREVIEW_WHOLE, PREVIEW_CROP = "whole image, averaged down", "a crop at full resolution"
+PICKER_SIDE = 640  # pixels, the longer side of the photo you click on to place the crop
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,7 @@ def preview_picker(labels: list[str], n_H_prev: int, n_W_prev: int) -> PreviewCh
     with cols[0]:
         label = st.selectbox("Filter to animate", labels, key="fm_anim_filter")
     with cols[1]:
-        st.session_state.setdefault("fm_preview", PREVIEW_WHOLE)
+        st.session_state.setdefault("fm_preview", PREVIEW_CROP)
         kind = st.radio("Preview", [PREVIEW_WHOLE, PREVIEW_CROP], key="fm_preview", horizontal=True)
     with cols[2]:
         st.session_state.setdefault("fm_preview_size", DEFAULT_PREVIEW)
@@ -169,6 +174,75 @@ def preview_picker(labels: list[str], n_H_prev: int, n_W_prev: int) -> PreviewCh
             col = st.slider("Crop centre: column", 0, max(n_W_prev - 1, 1), key="fm_crop_col", disabled=n_W_prev < 2)
         center = (min(row, n_H_prev - 1), min(col, n_W_prev - 1))
     return PreviewChoice(labels.index(label), int(size), center)
+
+
+def _picked(shape: tuple[int, int]) -> None:
+    """on_click of the crop picker: the clicked point (in displayed pixels) becomes the crop centre (row, col)."""
+    click = st.session_state.get("fm_crop_click")
+    if not click or not click.get("width") or not click.get("height"):
+        return
+    n_H_prev, n_W_prev = shape
+    row = int(click["y"] * n_H_prev / click["height"])
+    col = int(click["x"] * n_W_prev / click["width"])
+    st.session_state["fm_crop_row"] = min(max(row, 0), n_H_prev - 1)
+    st.session_state["fm_crop_col"] = min(max(col, 0), n_W_prev - 1)
+    st.session_state["fm_preview"] = PREVIEW_CROP
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _picker_image(key: str, _image: np.ndarray, box: tuple[int, int, int, int] | None) -> Image.Image:
+    """The photo at PICKER_SIDE (area average), the crop's box (top, left, bottom, right) drawn on it."""
+    n_H_prev, n_W_prev, n_C_prev = _image.shape
+    ratio = min(1.0, PICKER_SIDE / max(n_H_prev, n_W_prev))
+    if ratio == 1.0:
+        ratio = float(max(1, PICKER_SIDE // max(n_H_prev, n_W_prev)))  # small samples: whole-number blocks
+    size = (max(1, round(n_W_prev * ratio)), max(1, round(n_H_prev * ratio)))
+    data = np.rint(np.clip(_image, 0, 1) * 255).astype(np.uint8)
+    im = Image.fromarray(data[:, :, 0] if n_C_prev == 1 else data).convert("RGB")
+    im = im.resize(size, Image.Resampling.BOX if ratio < 1 else Image.Resampling.NEAREST)
+    if box is not None:
+        top, left, bottom, right = box
+        draw = ImageDraw.Draw(im)
+        rect = (left * ratio, top * ratio, right * ratio - 1, bottom * ratio - 1)
+        draw.rectangle(rect, outline=(255, 255, 255), width=3)
+        draw.rectangle(rect, outline=(230, 0, 120), width=1)
+    return im
+
+
+def crop_picker(key: str, image: np.ndarray, box: tuple[int, int, int, int] | None) -> None:
+    """The photo with the crop's box; a click on it moves the crop there (keys fm_crop_click, fm_crop_*)."""
+    streamlit_image_coordinates(
+        _picker_image(key, image, box),
+        key="fm_crop_click",
+        width="stretch",
+        on_click=lambda: _picked(image.shape[:2]),
+        cursor="crosshair",
+    )
+
+
+def colour_bar(rule: features.ColourRule) -> None:
+    """The map's colour bar under it, as wide as the column (HTML: crisp at any width), and its legend."""
+    lo, hi = rule.vrange
+    ticks = [f"{v:.3g}" if v else "0" for v in (lo, (lo + hi) / 2, hi)]
+    st.html(
+        f'<div data-testid="cnnviz-colourbar" data-kind="{rule.kind}" style="font-size:12px;color:#444">'
+        f'<div style="height:10px;border:1px solid #bbb;background:{features.css_gradient(rule.cmap)}"></div>'
+        '<div style="display:flex;justify-content:space-between">'
+        + "".join(f"<span>{t}</span>" for t in ticks)
+        + "</div></div>"
+    )
+
+
+@st.dialog("Full size", width="large")
+def full_size(title: str, png: bytes, legend: str) -> None:
+    """A map at one screen pixel per value (scroll to see all of a large one)."""
+    st.markdown(f"**{html.escape(title)}** · {legend}")
+    data = base64.b64encode(png).decode()
+    st.html(
+        '<div style="overflow:auto;max-height:75vh">'
+        f'<img alt="{html.escape(title)}" style="image-rendering:pixelated;max-width:none" '
+        f'src="data:image/png;base64,{data}"></div>'
+    )
 
 
 def kernel_text(kernel: np.ndarray, common_factor: bool = True) -> str:

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from cnnviz.core import fast, windows
 from cnnviz.core.errors import InputError
-from cnnviz.pictures.images import colorize, range_of, to_png_bytes
+from cnnviz.pictures.images import colorize, to_png_bytes
 
 Progress = Callable[[float, str], None]
 
@@ -182,21 +182,114 @@ def preview_crop(image: np.ndarray, size: int = 16, center: tuple[int, int] | No
     return np.stack(channels, axis=-1).astype(np.float64)  # (new_h, new_w, n_C)
 
 
+# --- Colours: one rule for the page and every download ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ColourRule:
+    """How a map's values become colours.
+
+    kind -- "diverging" (a signed map: blue < 0, white = 0, red > 0, centred on 0) or "sequential"
+            (a never-negative map: black = 0 up to white = its largest value)
+    cmap -- the images.colorize name: "RdBu_r" or "gray"
+    vrange -- (lo, hi) mapped to the colour map's ends: (-m, m), m = max |value|, or (0, max)
+    """
+
+    kind: str
+    cmap: str
+    vrange: tuple[float, float]
+
+    @property
+    def legend(self) -> str:
+        lo, hi = self.vrange
+        if self.kind == "diverging":
+            return f"diverging, centred on 0: blue < 0, white = 0, red > 0 (±{hi:.3g})"
+        return f"sequential (never negative): black = 0 up to white = {hi:.3g}"
+
+
+def colour_rule(lo: float, hi: float) -> ColourRule:
+    """The colour rule for a map whose smallest value is lo and largest hi (the one place it is decided).
+
+    A map with any negative value is signed: diverging "RdBu_r" over (-m, m), m = max(-lo, hi), so 0
+    is white. A map that is never negative (a blur's Z, any ReLU or pooled map): sequential "gray"
+    over (0, hi), 0 black. All-zero maps get (0, 1): black.
+    """
+    lo, hi = float(lo), float(hi)
+    if lo < 0:
+        m = max(-lo, hi)
+        return ColourRule("diverging", "RdBu_r", (-m, m))
+    return ColourRule("sequential", "gray", (0.0, hi) if hi > 0 else (0.0, 1.0))
+
+
+def stage_rules(maps: FeatureMaps) -> list[dict[str, ColourRule]]:
+    """Each filter's colour rules for "Z", "relu" and "pooled", as the page and the downloads use them.
+
+    Z by its own values; ReLU and pooled by the ReLU map's (never negative: sequential from 0), the
+    same range for both, so a max pool keeps the brightness and an average pool dims it.
+    Statistics in float32, as drawn. Returns n_C dicts.
+    """
+    Z = maps.Z  # (n_H, n_W, n_C)
+    z_lo = Z.min(axis=(0, 1))  # (n_C,)
+    z_hi = Z.max(axis=(0, 1))  # (n_C,)
+    rules = []
+    for c in range(Z.shape[2]):
+        relu = colour_rule(0.0, max(float(z_hi[c]), 0.0))  # relu's min is 0 (or above), its max max(Z, 0)
+        rules.append({"Z": colour_rule(z_lo[c], z_hi[c]), "relu": relu, "pooled": relu})
+    return rules
+
+
+def css_gradient(cmap: str, steps: int = 11) -> str:
+    """The colour map as a CSS linear-gradient (left = lo, right = hi), for a colour bar drawn in HTML."""
+    ramp = colorize(np.linspace(0.0, 1.0, steps)[None, :], cmap, (0.0, 1.0))[0]  # (steps,) or (steps, 3)
+    colours = [f"rgb({v},{v},{v})" if np.ndim(v) == 0 else "rgb({},{},{})".format(*v) for v in ramp]
+    return "linear-gradient(to right, " + ", ".join(colours) + ")"
+
+
+# --- Display scaling: thin edges stay visible ------------------------------------------------
+
+
+def shrink_extreme(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Downscale a map by keeping, for every display pixel, the value of largest magnitude it covers.
+
+    Signed-extreme pooling: each output pixel covers a block of about (n_H / rows) x (n_W / cols)
+    map values and shows the one farthest from 0, sign kept (the block's max, or its min when
+    |min| > max). A one-pixel edge survives at full strength, where an area average would divide it
+    by the block's size. For a never-negative map this is the block's max.
+
+    Arguments:
+    plane -- finite map of shape (n_H, n_W)
+    size -- (rows, cols) of the result, each 1..n_H, 1..n_W
+
+    Returns:
+    float32 array of shape (rows, cols)
+    """
+    plane = np.asarray(plane, dtype=np.float32)
+    n_H, n_W = plane.shape
+    rows, cols = size
+    if not (1 <= rows <= n_H and 1 <= cols <= n_W):
+        raise ValueError(f"size={size} must be within the map's {n_H}x{n_W} (this only shrinks)")
+    r0 = (np.arange(rows) * n_H) // rows  # (rows,) first map row of each display row
+    c0 = (np.arange(cols) * n_W) // cols  # (cols,)
+    hi = np.maximum.reduceat(np.maximum.reduceat(plane, r0, axis=0), c0, axis=1)  # (rows, cols)
+    lo = np.minimum.reduceat(np.minimum.reduceat(plane, r0, axis=0), c0, axis=1)  # (rows, cols)
+    return np.where(-lo > hi, lo, hi)
+
+
 def maps_grid_png(
     maps: np.ndarray,
     labels: list[str] | None = None,
     cols: int = 4,
-    cmap: str = "gray",
+    rules: list[ColourRule] | None = None,
     max_tile: int = 256,
 ) -> bytes:
-    """Tile feature maps into one PNG: one tile per channel, each scaled on its own (display_range).
+    """Tile feature maps into one PNG: one tile per channel, coloured by its rule (colour_rule).
 
     Arguments:
     maps -- shape (n_H, n_W, n_C)
     labels -- n_C captions drawn above the tiles (e.g. kernel names), or None
     cols -- tiles per row
-    cmap -- "gray", "RdBu" or "RdBu_r" (images.colorize)
-    max_tile -- tiles are downscaled (area average) so their longer side is at most this
+    rules -- n_C ColourRules (default colour_rule of each map's own min and max)
+    max_tile -- tiles are downscaled (shrink_extreme) so their longer side is at most this
 
     Returns:
     the PNG file's bytes
@@ -207,6 +300,8 @@ def maps_grid_png(
     n_H, n_W, n_C = maps.shape
     if labels is not None and len(labels) != n_C:
         raise ValueError(f"labels has {len(labels)} entries for {n_C} maps; give one per map")
+    if rules is not None and len(rules) != n_C:
+        raise ValueError(f"rules has {len(rules)} entries for {n_C} maps; give one per map")
     cols = max(1, min(cols, n_C))
     rows = -(-n_C // cols)
     scale = min(1.0, max_tile / max(n_H, n_W))
@@ -215,16 +310,12 @@ def maps_grid_png(
     sheet = Image.new("RGB", (cols * (tile_w + gap) + gap, rows * (tile_h + caption + gap) + gap), "white")
     draw = ImageDraw.Draw(sheet)
     planes = np.ascontiguousarray(np.moveaxis(maps, 2, 0), dtype=np.float32)  # (n_C, n_H, n_W)
-    lows, highs = planes.reshape(n_C, -1).min(axis=1), planes.reshape(n_C, -1).max(axis=1)  # (n_C,) each
     for c in range(n_C):
         r, k = divmod(c, cols)
         x, y = gap + k * (tile_w + gap), gap + r * (tile_h + caption + gap)
-        # Shrink first (area average), colour after, over the full map's range: fast for big maps.
-        small = Image.fromarray(planes[c], mode="F")
-        if (tile_w, tile_h) != (n_W, n_H):
-            small = small.resize((tile_w, tile_h), Image.Resampling.BOX)
-        pixels = colorize(np.asarray(small), cmap, range_of(float(lows[c]), float(highs[c])))
-        tile = Image.fromarray(pixels).convert("RGB")
+        rule = colour_rule(planes[c].min(), planes[c].max()) if rules is None else rules[c]
+        small = planes[c] if (tile_h, tile_w) == (n_H, n_W) else shrink_extreme(planes[c], (tile_h, tile_w))
+        tile = Image.fromarray(colorize(small, rule.cmap, rule.vrange)).convert("RGB")
         sheet.paste(tile, (x, y + caption))
         if labels:
             draw.text((x, y), str(labels[c])[:40], fill="black")
@@ -233,35 +324,37 @@ def maps_grid_png(
     return buffer.getvalue()
 
 
-# --- On screen: each map as a small image with its own colour bar ----------------------------
+# --- On screen: each map as an image that fills its column -----------------------------------
 
-BAR_H = 8  # colour bar height, pixels
-BAR_SPACE = 4 + BAR_H + 2 + 3 + 16  # rows the colour bar adds under a map: gap, bar and frame, ticks, labels
+TILE_SIDE = 560  # a map's longer side in its PNG: about a column's width at 1920 (the browser fits it)
 OVERSHOOT = 1.15  # display_scale may make a map this much longer than max_side to keep a whole-number zoom
-_TEXT = 60  # gray level of labels and ticks
-_FRAME = 190  # gray level of the 1-pixel frame around the map and the bar
+_FRAME = 190  # gray level of the 1-pixel frame around the input image
 
 
 @dataclass(frozen=True)
 class Tile:
     """One feature map drawn for the screen.
 
-    png -- the PNG file's bytes: the map resized by `scale`, framed, and its colour bar below it
-    vrange -- (lo, hi): the values at the bottom and the top of the colour bar
+    png -- the PNG file's bytes: the map resized by `scale` (shrink_extreme down, k x k blocks up)
+    rule -- its ColourRule (the page draws the colour bar and legend from it)
     shape -- (n_H, n_W) of the map at full resolution
     shown -- (rows, cols) of the map as drawn
     """
 
     png: bytes
-    vrange: tuple[float, float]
+    rule: ColourRule
     shape: tuple[int, int]
     shown: tuple[int, int]
 
+    @property
+    def vrange(self) -> tuple[float, float]:
+        return self.rule.vrange
 
-def display_scale(n_H: int, n_W: int, max_side: int = 256) -> float:
+
+def display_scale(n_H: int, n_W: int, max_side: int = TILE_SIDE) -> float:
     """Screen pixels per map pixel so that the longer side is about max_side (at most OVERSHOOT x max_side).
 
-    Maps longer than OVERSHOOT x max_side shrink to max_side (scale < 1, area average); others grow
+    Maps longer than OVERSHOOT x max_side shrink to max_side (scale < 1, shrink_extreme); others grow
     by a whole number (each value becomes a crisp k x k block, never a blur), k >= 1, as large as
     keeps the longer side within OVERSHOOT x max_side: a 128-pixel map is shown at 256 for max_side=240.
     """
@@ -275,40 +368,32 @@ def display_scale(n_H: int, n_W: int, max_side: int = 256) -> float:
     return float(max(1, int(OVERSHOOT * max_side // side)))
 
 
-def _resized(plane: np.ndarray, scale: float) -> np.ndarray:
-    """plane (n_H, n_W) -> (round(n_H * scale), round(n_W * scale)), at least 1x1: area average down, blocks up."""
+def _resized(plane: np.ndarray, scale: float, extreme: bool = True) -> np.ndarray:
+    """plane (n_H, n_W) -> (round(n_H * scale), round(n_W * scale)), at least 1x1.
+
+    Down: shrink_extreme for maps (extreme=True), area average for photos; up: k x k blocks.
+    """
     n_H, n_W = plane.shape
     size = (max(1, round(n_W * scale)), max(1, round(n_H * scale)))  # PIL: (width, height)
     if size == (n_W, n_H):
         return np.asarray(plane, dtype=np.float32)
+    if scale < 1 and extreme:
+        return shrink_extreme(plane, (min(size[1], n_H), min(size[0], n_W)))
     resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.NEAREST
     small = Image.fromarray(np.ascontiguousarray(plane, dtype=np.float32), mode="F").resize(size, resample)
     return np.asarray(small)
 
 
-def _tick(v: float) -> str:
-    return "0" if v == 0 else f"{v:.3g}"
-
-
-def tile_png(
-    values: np.ndarray,
-    scale: float,
-    cmap: str = "gray",
-    vrange: tuple[float, float] | None = None,
-    colorbar: bool = True,
-) -> tuple[bytes, tuple[int, int]]:
-    """Draw one map for the screen: resized by `scale`, a 1-pixel frame, its colour bar below with three labels.
+def tile_png(values: np.ndarray, scale: float, rule: ColourRule | None = None) -> tuple[bytes, tuple[int, int]]:
+    """Draw one map for the screen: resized by `scale` (display_scale), coloured by its rule.
 
     Arguments:
     values -- finite map of shape (n_H, n_W)
     scale -- screen pixels per map pixel (display_scale)
-    cmap -- "gray", "RdBu" or "RdBu_r" (images.colorize)
-    vrange -- (lo, hi) for the colour map's ends; default images.display_range(values)
-    colorbar -- draw the bar (lo on the left, hi on the right) and its labels (lo, middle, hi) under the map;
-                it adds BAR_SPACE rows, and the tile is at least wide enough for the labels
+    rule -- its ColourRule; default colour_rule(values.min(), values.max())
 
     Returns:
-    png -- the PNG file's bytes (mode L for "gray", RGB otherwise)
+    png -- the PNG file's bytes (mode L for sequential maps, RGB for diverging)
     shown -- (rows, cols) of the map as drawn
     """
     values = np.asarray(values)
@@ -316,46 +401,25 @@ def tile_png(
         raise ValueError(f"values must be 2-D (n_H, n_W), got shape {values.shape}")
     if not scale > 0:
         raise ValueError(f"scale={scale!r} must be > 0")
-    vrange = range_of(float(values.min()), float(values.max())) if vrange is None else vrange
-    pixels = colorize(_resized(values, scale), cmap, vrange)  # (h, w) or (h, w, 3)
-    h, w = pixels.shape[:2]
-    mode = "L" if cmap == "gray" else "RGB"
-    white, text, frame = (255, _TEXT, _FRAME) if mode == "L" else ((255,) * 3, (_TEXT,) * 3, (_FRAME,) * 3)
-    lo, hi = vrange
-    labels = [_tick(lo), _tick((lo + hi) / 2), _tick(hi)]
-    font = ImageFont.load_default(size=11)
-    widths = [font.getbbox(label)[2] for label in labels]  # right edge of the ink, from the pen position
-    width = max(w + 2, int(sum(widths)) + 24) if colorbar else w + 2
-    canvas = Image.new(mode, (width, h + 2 + (BAR_SPACE if colorbar else 0)), white)
-    canvas.paste(Image.fromarray(pixels, mode=mode), (1, 1))
-    draw = ImageDraw.Draw(canvas)
-    draw.rectangle((0, 0, w + 1, h + 1), outline=frame)
-    if colorbar:
-        y0 = h + 2 + 4  # the bar's frame, 4 pixels under the map's
-        ramp = np.linspace(lo, hi, width - 2)[None, :].repeat(BAR_H, axis=0)  # (BAR_H, width - 2), lo on the left
-        canvas.paste(Image.fromarray(colorize(ramp, cmap, vrange), mode=mode), (1, y0 + 1))
-        draw.rectangle((0, y0, width - 1, y0 + BAR_H + 1), outline=frame)
-        for label, label_w, x in zip(labels, widths, (0, (width - 1) // 2, width - 1), strict=True):
-            draw.line((x, y0 + BAR_H + 2, x, y0 + BAR_H + 4), fill=text)
-            left = min(max(0, x - label_w // 2), width - 1 - label_w)
-            draw.text((left, y0 + BAR_H + 5), label, fill=text, font=font)
+    rule = colour_rule(values.min(), values.max()) if rule is None else rule
+    pixels = colorize(_resized(values, scale), rule.cmap, rule.vrange)  # (h, w) or (h, w, 3)
     buffer = io.BytesIO()
-    canvas.save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue(), (h, w)
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue(), pixels.shape[:2]
 
 
-def feature_tiles(maps: FeatureMaps, max_side: int = 256, progress: Progress | None = None) -> list[dict[str, Tile]]:
+def feature_tiles(
+    maps: FeatureMaps, max_side: int = TILE_SIDE, progress: Progress | None = None
+) -> list[dict[str, Tile]]:
     """Every filter's maps drawn for the screen, all three at the scale of its conv output Z.
 
-    Z is signed: "RdBu_r" centred on 0 (negative blue, positive red, 0 white) over (-m, m),
-    m = max |Z[:, :, c]| (in float32, as drawn). After ReLU and after pooling: "gray" from 0 (black)
-    to max(relu[:, :, c]) (white), the same range for both, so a max pool keeps the brightness and
-    an average pool dims it.
-    At one scale for the three, the pooled map looks as much smaller as it is.
+    Colours by stage_rules (colour_rule: diverging centred on 0 for signed maps, sequential gray
+    from 0 for never-negative ones). At one scale for the three, the pooled map looks as much
+    smaller as it is.
 
     Arguments:
     maps -- FeatureMaps (Z, relu of shape (n_H, n_W, n_C), pooled of shape (n_H_pool, n_W_pool, n_C))
-    max_side -- the conv output's longer side on screen, about (display_scale)
+    max_side -- the conv output's longer side in the PNG, about (display_scale)
     progress -- called as progress(fraction, text) after each filter
 
     Returns:
@@ -363,35 +427,32 @@ def feature_tiles(maps: FeatureMaps, max_side: int = 256, progress: Progress | N
     """
     n_H, n_W, n_C = maps.Z.shape
     scale = display_scale(n_H, n_W, max_side)
-    # Channel-first float32 copies, one pass per stage (PIL's "F" images are float32; a strided
-    # plane per filter would cost a pass each). ReLU from Z, plane by plane: the values of maps.relu.
+    # Channel-first float32 copies, one pass per stage (a strided plane per filter would cost a pass each).
     planes = {"Z": np.ascontiguousarray(np.moveaxis(maps.Z, 2, 0), dtype=np.float32)}  # (n_C, n_H, n_W)
     planes["pooled"] = np.ascontiguousarray(
         np.moveaxis(maps.pooled, 2, 0), dtype=np.float32
     )  # (n_C, n_H_pool, n_W_pool)
-    z_hi = planes["Z"].max(axis=(1, 2)).astype(np.float64)  # (n_C,)
-    z_max = np.maximum(z_hi, -planes["Z"].min(axis=(1, 2)))  # (n_C,) max |Z|
-    relu_max = np.maximum(z_hi, 0.0)  # (n_C,) max(relu) = max(max(Z), 0)
+    rules = stage_rules(maps)
     tiles = []
     for c in range(n_C):
-        ranges = {
-            "Z": (-float(z_max[c]), float(z_max[c])) if z_max[c] > 0 else (-1.0, 1.0),
-            "relu": (0.0, float(relu_max[c])) if relu_max[c] > 0 else (0.0, 1.0),
-        }
-        ranges["pooled"] = ranges["relu"]
         row = {}
-        for stage, cmap in (("Z", "RdBu_r"), ("relu", "gray"), ("pooled", "gray")):
+        for stage in ("Z", "relu", "pooled"):
             plane = np.maximum(planes["Z"][c], 0) if stage == "relu" else planes[stage][c]  # (rows, cols)
-            png, shown = tile_png(plane, scale, cmap, ranges[stage])
-            row[stage] = Tile(png, ranges[stage], plane.shape, shown)
+            png, shown = tile_png(plane, scale, rules[c][stage])
+            row[stage] = Tile(png, rules[c][stage], plane.shape, shown)
         tiles.append(row)
         if progress is not None:
             progress((c + 1) / n_C, f"Drawing the maps of filter {c + 1} of {n_C}")
     return tiles
 
 
+def full_png(plane: np.ndarray, rule: ColourRule) -> bytes:
+    """One map at full size (one pixel per value), coloured by its rule: the page's "full size" view."""
+    return to_png_bytes(np.asarray(plane), rule.cmap, rule.vrange)
+
+
 def image_png(image: np.ndarray, scale: float) -> tuple[bytes, tuple[int, int]]:
-    """The input image for the screen: resized by `scale` (display_scale), framed.
+    """The input image for the screen: resized by `scale` (display_scale; area average down), framed.
 
     Arguments:
     image -- shape (H, W, 1) or (H, W, 3), values in [0, 1]
@@ -402,7 +463,7 @@ def image_png(image: np.ndarray, scale: float) -> tuple[bytes, tuple[int, int]]:
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] not in (1, 3):
         raise ValueError(f"image must have shape (H, W, 1) or (H, W, 3), got {image.shape}")
-    planes = [_resized(image[:, :, k], scale) for k in range(image.shape[2])]
+    planes = [_resized(image[:, :, k], scale, extreme=False) for k in range(image.shape[2])]
     pixels = np.rint(np.clip(np.stack(planes, axis=-1), 0.0, 1.0) * 255).astype(np.uint8)  # (h, w, C)
     h, w = pixels.shape[:2]
     mode = "L" if image.shape[2] == 1 else "RGB"
@@ -416,8 +477,9 @@ def image_png(image: np.ndarray, scale: float) -> tuple[bytes, tuple[int, int]]:
 def maps_zip(maps: FeatureMaps, labels: list[str]) -> bytes:
     """Every map as a PNG in one zip: for each stage a grid (maps_grid_png) and one full-size PNG per filter.
 
-    Files: "Z_grid.png", "Z/00_<label>.png", ... and the same for "relu" and "pooled"; colours as
-    feature_tiles ("RdBu_r" centred on 0 for Z; gray from 0 for relu and pooled).
+    Files: "Z_grid.png", "Z/00_<label>.png", ... and the same for "relu" and "pooled"; colours by
+    stage_rules, as on the page (diverging centred on 0 for signed maps, sequential gray from 0 for
+    never-negative ones).
 
     Arguments:
     maps -- FeatureMaps with n_C filters; labels -- n_C names (kernel names)
@@ -428,17 +490,14 @@ def maps_zip(maps: FeatureMaps, labels: list[str]) -> bytes:
     n_C = maps.Z.shape[2]
     if len(labels) != n_C:
         raise ValueError(f"labels has {len(labels)} entries for {n_C} maps; give one per map")
-    relu = maps.relu  # derived on access: once here, not once per map
-    stacks = {"Z": maps.Z, "relu": relu, "pooled": maps.pooled}
+    rules = stage_rules(maps)
+    stacks = {"Z": maps.Z, "relu": maps.relu, "pooled": maps.pooled}  # relu derived once here
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for stage, cmap in (("Z", "RdBu_r"), ("relu", "gray"), ("pooled", "gray")):
-            stack = stacks[stage]  # (rows, cols, n_C)
-            archive.writestr(f"{stage}_grid.png", maps_grid_png(stack, labels, cmap=cmap))
+        for stage, stack in stacks.items():  # (rows, cols, n_C)
+            stage_rule = [rules[c][stage] for c in range(n_C)]
+            archive.writestr(f"{stage}_grid.png", maps_grid_png(stack, labels, rules=stage_rule))
             for c, label in enumerate(labels):
-                plane = stack[:, :, c]
-                top = float(np.abs(plane).max()) if stage == "Z" else float(relu[:, :, c].max())
-                vrange = ((-top, top) if stage == "Z" else (0.0, top)) if top > 0 else None
                 name = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_") or "filter"
-                archive.writestr(f"{stage}/{c:02d}_{name}.png", to_png_bytes(plane, cmap, vrange))
+                archive.writestr(f"{stage}/{c:02d}_{name}.png", full_png(stack[:, :, c], stage_rule[c]))
     return buffer.getvalue()
