@@ -65,7 +65,11 @@ def lesson_input(s: dict[str, Any]) -> np.ndarray:
     except images.ImageError as err:
         fail(err)
     A_prev = _resized(image, s["n_H_prev"], s["n_W_prev"])
-    st.caption(f"A_prev is the {caption}, averaged down to {s['n_H_prev']}x{s['n_W_prev']} pixels (m = 1).")
+    if not present():
+        from cnnviz.app import image_input  # the picture beside its tensor (helper D)
+
+        image_input.show_source_image(image, A_prev, caption)
+    st.caption(f"A_prev: {caption}, averaged down to {s['n_H_prev']}x{s['n_W_prev']} pixels (m = 1).")
     return A_prev
 
 
