@@ -108,6 +108,101 @@ def main() -> None:
     print("\nGIFs from the default boards")
     for r in gif_sizes():
         print(f"{r['lesson']:<24}{r['bytes'] / 1000:>8.1f} KB{r['ms']:>10.1f} ms")
+    print_browser_timings()
+
+
+# ---- browser timings (helper B): the player in headless Chromium ------------------------------
+PAINT_JS = """async ({kind, n}) => {
+  const root = document.querySelector('[data-testid="cnnviz-player"]');
+  const P = root.parentElement.__cnnvizPlayer;
+  const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+  const last = P.board.panels[P.board.panels.length - 1].name;
+  const cells = [...root.querySelectorAll('[data-panel="' + last + '"] [data-cell]')];
+  const times = [];
+  await frame();
+  for (let j = 0; j < n; j++) {
+    const t0 = performance.now();
+    const key = j % 2 ? 'ArrowLeft' : 'ArrowRight';
+    if (kind === 'key') root.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true}));
+    else if (kind === 'scrub') { P.scrub.value = String((j * 7) % P.n); P.scrub.dispatchEvent(new Event('input')); }
+    else { const c = cells[(j * 5) % cells.length]; const b = c.getBoundingClientRect();
+           const at = {clientX: b.x + b.width / 2, clientY: b.y + b.height / 2, bubbles: true};
+           c.dispatchEvent(new MouseEvent('mousemove', at)); }
+    await frame();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+PLAY_JS = """async (ms) => {
+  const root = document.querySelector('[data-testid="cnnviz-player"]');
+  const P = root.parentElement.__cnnvizPlayer;
+  P.go(0, true); P.speed = 4; const stamps = []; let last = P.k;
+  const obs = new MutationObserver(() => {  // a step change, not a re-render of the same step
+    if (P.k !== last) { stamps.push(performance.now()); last = P.k; }
+  });
+  obs.observe(root, {attributes: true, attributeFilter: ['data-step']});
+  P.play();
+  await new Promise(r => setTimeout(r, ms));
+  P.stop(false); obs.disconnect();
+  const iv = []; for (let j = 1; j < stamps.length; j++) iv.push(stamps[j] - stamps[j - 1]);
+  return iv;
+}"""
+
+LARGEST = "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&f=7&pad=3&n_C=8&pool_f=2&pool_stride=1"
+
+
+def browser_timings(
+    pages: tuple[str, ...] = ("convolution", "conv_backward", "pool_backward"), n: int = 60
+) -> list[dict]:
+    """Step-change paint ms (key, scrub, hover: median, p95), Play at 4x interval, websocket messages.
+
+    Paint = from the event to the next animation frame after it (the frame that shows the step).
+    Messages = websocket frames the browser sent while stepping, hovering and playing: the one
+    report a second after the stepping stopped is expected (budget: nothing else).
+    """
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+    import browser
+
+    why = browser.missing()
+    if why:
+        print(f"browser timings: skipped ({why})")
+        return []
+    rows = []
+    with browser.streamlit_server() as url, browser.chromium() as chrome:
+        page = chrome.new_page(viewport={"width": 1920, "height": 1080})
+        sent = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+        for path in pages:
+            for case, query in (("default", ""), ("largest", LARGEST)):
+                page.goto(f"{url}/{path}" + (f"?{query}" if query else ""))
+                browser.wait_for_player(page)
+                page.wait_for_timeout(1500)
+                before = len(sent)
+                row = {"page": path, "case": case, "cells": page.locator("[data-cell]").count()}
+                for kind in ("key", "scrub", "hover"):
+                    t = sorted(page.evaluate(PAINT_JS, {"kind": kind, "n": n}))
+                    row[kind] = (statistics.median(t), t[int(0.95 * (len(t) - 1))])
+                iv = page.evaluate(PLAY_JS, 3000)
+                row["play_ms"] = statistics.median(iv) if iv else float("nan")
+                row["messages"] = len(sent) - before
+                rows.append(row)
+    return rows
+
+
+def print_browser_timings() -> None:
+    print("\nplayer in Chromium 1920x1080 (budget: paint median <= 16 ms, p95 <= 50 ms; 4x = 175 ms +-10 %)")
+    head = f"{'key med/p95':>12}  {'scrub med/p95':>14}  {'hover med/p95':>14}  {'4x ms':>6}  msgs (budget 0)"
+    print(f"{'page':<15}{'case':<9}{'cells':>6}  " + head)
+    for r in browser_timings():
+        fmt = lambda m: f"{m[0]:.1f}/{m[1]:.1f}"  # noqa: E731
+        print(
+            f"{r['page']:<15}{r['case']:<9}{r['cells']:>6}  {fmt(r['key']):>12}  {fmt(r['scrub']):>14}  "
+            f"{fmt(r['hover']):>14}  {r['play_ms']:>6.0f}  {r['messages']}"
+        )
 
 
 if __name__ == "__main__":

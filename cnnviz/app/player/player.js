@@ -220,7 +220,7 @@ class Player {
   }
 
   attach() {
-    if (this.onDocKey) this.detach();
+    if (this.onDocKey) this.unlisten();
     this.onDocKey = (e) => {
       if (e.key === "Escape" && this.data.present) this.args.setStateValue("escape", Date.now());
     };
@@ -242,6 +242,10 @@ class Player {
 
   detach() {
     this.stop(false);
+    this.unlisten();
+  }
+
+  unlisten() {
     window.removeEventListener("keydown", this.onDocKey, true);
     window.removeEventListener("resize", this.onResize);
     if (this.ro) this.ro.disconnect();
