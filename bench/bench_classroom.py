@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> None:
             run(url, pids, users, seconds, pages, args.linger, f"serve {args.workers} workers", upload)
     else:
         with streamlit_process(extra) as (url, pids):
-            label = "1 process " + " ".join(args.set)
+            label = "1 process " + " ".join(o.rsplit(".", 1)[-1] for o in args.set)
             run(url, pids, users, seconds, pages, args.linger, label[:27], upload)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import gc
 import importlib
+import os
 import threading
 import time
 from pathlib import Path
@@ -96,6 +97,7 @@ def warm() -> dict[str, float]:
 
         memory.start_janitor()  # collects and trims once sessions have ended
         gc.collect()
-        gc.freeze()  # what is alive now lives for the whole process: never scan it again
+        if os.environ.get("CNNVIZ_GC_FREEZE", "1") != "0":  # 0: only to measure what freezing buys
+            gc.freeze()  # what is alive now lives for the whole process: never scan it again
         _done.update(modules=count, seconds=time.perf_counter() - start)
     return _done
