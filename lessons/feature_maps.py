@@ -171,6 +171,10 @@ for column, (stage, name, shape, get) in zip(cols[1:], stages, strict=True):
 
 # --- The window, step by step, on a small preview -------------------------------------------------
 st.subheader("The window, step by step")
+if st.session_state.get("fm_crop_image") != key:  # another picture: the crop starts at its centre
+    st.session_state["fm_crop_image"] = key
+    for crop_key in ("fm_crop_row", "fm_crop_col"):
+        st.session_state.pop(crop_key, None)
 pick = fc.preview_picker(labels, n_H_prev, n_W_prev)
 c = pick.c
 small = fc.preview(key, image, pick.size, pick.center)  # (h, w, n_C_prev)
@@ -178,7 +182,7 @@ if pick.center is not None:
     top = min(max(0, pick.center[0] - pick.size // 2), max(0, n_H_prev - pick.size))
     left_edge = min(max(0, pick.center[1] - pick.size // 2), max(0, n_W_prev - pick.size))
     box = (top, left_edge, top + small.shape[0], left_edge + small.shape[1])
-    picker, _ = st.columns([2, 1])
+    picker, _ = st.columns([1, 1])
     with picker:
         st.caption("Click on the picture to move the crop (the box) there; the sliders above fine-tune it.")
         fc.crop_picker(key, image, box)

@@ -16,8 +16,12 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from cnnviz.app import settings as params
+from cnnviz.pictures import images
 
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"]
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "heic", "heif", "gif", "webp", "bmp", "tif", "tiff"]  # what load_image opens
+UPLOAD_CSS = """<style>
+.st-key-upload_widget [data-testid="stFileUploaderDropzoneInstructions"] span + span { display: none; }
+</style>"""
 
 # The pages that use the sidebar's Input section, by registry key (home uses none of it).
 LESSON_PAGES = ("zero_padding", "convolution", "pooling", "conv_backward", "pool_backward")
@@ -62,8 +66,15 @@ def _choice(key: str, horizontal: bool = True, choices: tuple[str, ...] | None =
 
 def _upload() -> None:
     """Keep the uploaded file in session state so switching source or page never loses it."""
+    # No type filter and a Streamlit limit above the loader's: every file reaches images.load_image,
+    # whose reason (format, size, damage) the page shows in the main area (helper D). Streamlit's own
+    # "Limit N MB" line would state the wrong limit: hidden, the real one is in the label.
+    limit = images.MAX_FILE_BYTES // 2**20
+    st.html(UPLOAD_CSS)
     file = st.file_uploader(
-        "Your image", type=UPLOAD_TYPES, key="upload_widget", help="PNG, JPEG, GIF, WebP, BMP, TIFF"
+        f"Your image: {images.FORMATS_TEXT}, up to {limit} MB",
+        key="upload_widget",
+        help=f"Up to {limit} MB and {images.MAX_PIXELS // 10**6} megapixels; large photos are downscaled to 1024 pixels.",
     )
     if file is not None:
         st.session_state["upload_bytes"] = file.getvalue()
