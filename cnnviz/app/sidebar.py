@@ -74,7 +74,7 @@ def _upload() -> None:
     file = st.file_uploader(
         f"Your image: {images.FORMATS_TEXT}, up to {limit} MB",
         key="upload_widget",
-        help=f"Up to {limit} MB and {images.MAX_PIXELS // 10**6} megapixels; large photos are downscaled to 1024 pixels.",
+        help=f"Up to {limit} MB and {images.MAX_PIXELS // 10**6} megapixels; larger photos are downscaled.",
     )
     if file is not None:
         st.session_state["upload_bytes"] = file.getvalue()
