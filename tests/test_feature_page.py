@@ -299,3 +299,33 @@ def test_a_preview_too_small_for_the_filter_is_an_error_below_the_maps():
     at.select_slider(key="fm_preview_size").set_value(8).run()  # the fix the message suggests
     healthy(at)
     assert not at.error and at.get("plotly_chart")
+
+
+# --- Upload errors: in the main area, with the file's name as plain text -----------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("notes <b>x</b>.png", b"hello, this is text" * 10, "text file"),
+        ("big.png", b"\x89PNG" + bytes(images.MAX_FILE_BYTES), "the limit is 20 MB"),
+    ],
+    ids=["text", "too-large"],
+)
+def test_upload_errors_are_shown_in_the_main_area_with_the_file_name(name, data, reason):
+    at = open_page("upload")
+    at.file_uploader(key="upload_widget").set_value((name, data, "image/png")).run()
+    healthy(at)
+    main_errors = " ".join(e.value for e in at.main.error)
+    assert reason in main_errors and "cannot be used" in main_errors
+    names = [t.value for t in at.main.text]
+    assert f"File: {images.safe_name(name)}" in names and "<b>" not in " ".join(names)  # plain, sanitised
+    assert not at.image  # no maps of a sample passed off as the upload
+
+
+def test_heic_upload_makes_maps():
+    at = open_page("upload")
+    at.file_uploader(key="upload_widget").set_value(("photo.heic", F.heic(), "image/heif")).run()
+    healthy(at)
+    assert not at.error, errors(at)
+    assert shape_captions(at)[0] == "A_prev is your upload: 20×40×3"
