@@ -39,7 +39,7 @@ FORMATS_TEXT = "PNG, JPEG, HEIC, GIF, WebP, BMP or TIFF" if HEIF else "PNG, JPEG
 # Refuse images above this many pixels from the header alone: 50 MP covers a 6000x4000 (24 MP)
 # or 8000x6000 (48 MP) photo; a decoded 50 MP RGBA image is already 200 MB.
 MAX_PIXELS = 50_000_000
-# Matches `[server] maxUploadSize` in .streamlit/config.toml (MB there, MiB here: the same number).
+# Below `[server] maxUploadSize` in .streamlit/config.toml on purpose: a larger file reaches this check.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Luminance weights (ITU-R BT.601), as Pillow's convert("L") and the JPEG Y channel use.
 LUMA = (0.299, 0.587, 0.114)
