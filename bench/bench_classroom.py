@@ -441,7 +441,7 @@ def run(
     """Warm the server with one visit per page, run the class, print one line of results."""
     asyncio.run(classroom(url, 1, 0, pages))  # every page once: what a warmed server has seen
     warm = rss_mb(pids)
-    cpu0, t0 = cpu_seconds(pids), time.monotonic()
+    cpu0, t0, client0 = cpu_seconds(pids), time.monotonic(), time.process_time()
     peak = warm or 0.0
     sampling = True
 
@@ -479,6 +479,12 @@ def run(
         f"{len(tally.errors):>7}{tally.sent - tally.answered:>7}{cpu:>6.0f}%"
         f"{_mb(warm):>8}{_mb(peak):>8}{_mb(after):>8}{_mb(returned):>9}",
         flush=True,
+    )
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    client = (time.process_time() - client0) / max(time.monotonic() - t0, 1e-9) * 100
+    print(
+        f"   load generator CPU {client:.0f} % of a core; machine load average (1/5/15 min) at the end: "
+        f"{' '.join(load)} on {os.cpu_count()} cores"
     )
     for error in tally.errors[:5]:
         print("   error:", error)
