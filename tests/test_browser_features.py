@@ -1,0 +1,66 @@
+"""The Feature maps page in a real Chromium: upload errors where the user looks, the limit before the upload."""
+
+import os
+
+import browser
+import fixtures_images as F
+import pytest
+
+from cnnviz.pictures import images
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    why = browser.missing()
+    if why:
+        if os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CNNVIZ_REQUIRE_BROWSER=1 but {why}")
+        pytest.skip(why)
+    with browser.streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chrome(app_url):
+    with browser.chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(chrome):
+    page = chrome.new_page(viewport={"width": 1280, "height": 720})
+    page.errors = browser.watch_errors(page)
+    yield page
+    page.close()
+
+
+def test_a_too_large_png_is_explained_in_the_main_area(app_url, page, tmp_path):
+    """A 20.8 MB PNG: Streamlit lets it through (its limit is higher), the app says why in the main area."""
+    big = tmp_path / "holiday photo.png"
+    big.write_bytes(F.rgb_png() + bytes(int(20.8 * 2**20)))
+    page.goto(app_url + "/feature_maps?source=upload", wait_until="networkidle")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    limit = f"up to {images.MAX_FILE_BYTES // 2**20} MB"
+    sidebar.get_by_text(limit).wait_for(timeout=30000)  # the limit, stated before the upload
+    page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(big))
+    main = page.locator('[data-testid="stMain"]')
+    alert = main.locator('[data-testid="stAlert"]', has_text="cannot be used")
+    alert.wait_for(timeout=60000)
+    assert "the limit is 20 MB" in alert.inner_text()
+    assert main.get_by_text("File: holiday photo.png").is_visible()
+    assert not sidebar.get_by_text("File must be").count()  # not Streamlit's own refusal in the sidebar
+    assert not page.errors, page.errors
+
+
+def test_a_heic_photo_is_accepted(app_url, page, tmp_path):
+    photo = tmp_path / "IMG_0001.HEIC"
+    photo.write_bytes(F.heic())
+    page.goto(app_url + "/feature_maps?source=upload", wait_until="networkidle")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached", timeout=30000)
+    page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(photo))
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("A_prev is your upload: 20×40×3").wait_for(timeout=60000)
+    assert not main.locator('[data-testid="stAlert"]', has_text="cannot be used").count()
+    assert not page.errors, page.errors
