@@ -1,13 +1,13 @@
 """The Feature maps page with a 12-megapixel photo: upload -> maps on screen (AppTest), budget 2 s.
 
-A 4000x3000 photo-like JPEG (tests/fixtures_images.photo_jpeg, quality 90, about 4.5 MB) is
+A 4032x3024 photo-like JPEG (tests/fixtures_images.photo_jpeg, quality 90, about 4.5 MB) is
 uploaded through the sidebar's file_uploader with eight filters chosen on the page. Measured:
 - upload -> the page's finished run, first time (nothing cached: decode, downscale to 1024x768,
   eight 3x3 filters, ReLU, pool, 24 map images, the animation) and a rerun (all cached);
 - the stages on their own (same functions, outside Streamlit), to show where the time goes;
 - peak memory of the first run: process RSS growth (VmHWM, sees Pillow's C buffers) and
   tracemalloc (Python and numpy allocations; a separate run, tracemalloc slows things down);
-- what the page sends: every element's protobuf (the Plotly figure is most of it) plus the PNG
+- what the page sends: every element's protobuf (the player's storyboard is most of it) plus the PNG
   bytes behind each st.image (served as media files);
 - in a real Chromium (if present): upload -> every map loaded and the chart drawn, end to end.
 A warm-up with a different photo comes first (imports, BLAS threads), so "first" means first for
@@ -16,6 +16,7 @@ this picture, not first in the process.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
@@ -71,7 +72,7 @@ def _elements(node):  # noqa: ANN001, ANN202
 
 
 def proto_bytes(at) -> tuple[int, int]:  # noqa: ANN001
-    """(all elements' protobuf bytes, of which Plotly figures) for main and sidebar."""
+    """(all elements' protobuf bytes, of which the player's storyboard) for main and sidebar."""
     total = charts = 0
     for root in (at.main, at.sidebar):
         for element in _elements(root):
@@ -80,7 +81,7 @@ def proto_bytes(at) -> tuple[int, int]:  # noqa: ANN001
                 continue
             size = proto.ByteSize()
             total += size
-            charts += size if element.type == "plotly_chart" else 0
+            charts += size if element.type == "bidi_component" else 0
     return total, charts
 
 
@@ -101,7 +102,7 @@ def upload(at, data: bytes, name: str = "photo.jpg") -> float:  # noqa: ANN001
     elapsed = time.perf_counter() - t
     if at.exception or at.error:
         raise RuntimeError([e.value for e in [*at.exception, *at.error]])
-    if len(at.image) != 1 + 3 * len(FILTERS) or not at.get("plotly_chart"):
+    if len(at.image) != 1 + 3 * len(FILTERS) or not at.get("bidi_component"):
         raise RuntimeError(f"the page did not draw every map: {len(at.image)} images")
     return elapsed
 
@@ -118,8 +119,8 @@ def stages(data: bytes) -> list[tuple[str, float]]:
     """The page's work, stage by stage, outside Streamlit (one run, a fresh photo)."""
     import numpy as np
 
-    from cnnviz.draw import figures
     from cnnviz.pictures import features, images, kernels
+    from cnnviz.steps import storyboard
 
     out = []
     t = time.perf_counter()
@@ -130,27 +131,27 @@ def stages(data: bytes) -> list[tuple[str, float]]:
     maps = features.compute_feature_maps(loaded.array, W, stride=1, pad=1)
     out.append(("conv + ReLU + pool (cnnviz.core.fast, 8 filters)", time.perf_counter() - t))
     t = time.perf_counter()
-    features.feature_tiles(maps, 240)
-    scale = features.display_scale(*maps.Z.shape[:2], 240)
-    features.image_png(loaded.array, scale)
-    out.append(("24 map tiles + input as PNG", time.perf_counter() - t))
+    features.feature_tiles(maps, features.TILE_SIDE)
+    features.image_png(loaded.array, features.display_scale(*loaded.array.shape[:2], features.TILE_SIDE))
+    out.append((f"24 map tiles ({features.TILE_SIDE} px) + input as PNG", time.perf_counter() - t))
     t = time.perf_counter()
-    small = features.preview_crop(loaded.array, 12)
-    fig = figures.conv_forward_figure(small[None], W, np.zeros((1, 1, 1, len(FILTERS))), {"stride": 1, "pad": 1})
-    fig.to_json()
-    out.append(("animation figure (12 px preview) + JSON", time.perf_counter() - t))
+    n_H_prev, n_W_prev = loaded.array.shape[:2]
+    small = features.preview_crop(loaded.array, 10, (n_H_prev // 2, n_W_prev // 2))
+    board = storyboard.conv_forward_board(small[None], W, np.zeros((1, 1, 1, len(FILTERS))), {"stride": 1, "pad": 1})
+    json.dumps(board)
+    out.append(("storyboard (10 px crop) + JSON", time.perf_counter() - t))
     return out
 
 
 CHART_Z = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  return gd && gd.data ? JSON.stringify(gd.data[0].z) : '';
+  const p = document.querySelector('[data-testid="cnnviz-player"]');
+  return p ? p.outerHTML.length + ':' + (p.getAttribute('data-step') || '') : '';
 }"""
 BROWSER_STATE = """(before) => {
   const imgs = [...document.querySelectorAll('[data-testid="stImage"] img')];
   return [!document.querySelector('[data-testid="stStatusWidget"]'), imgs.length,
           imgs.length > 0 && imgs[0].src !== before,
-          imgs.every(i => i.complete && i.naturalWidth > 0), !!document.querySelector('.js-plotly-plot .main-svg')];
+          imgs.every(i => i.complete && i.naturalWidth > 0), !!document.querySelector('[data-testid="cnnviz-player"]')];
 }"""
 
 
@@ -219,12 +220,12 @@ def main() -> None:
     from fixtures_images import photo_jpeg
 
     media = MediaSizes()
-    photos = {q: photo_jpeg(4000, 3000, quality=q) for q in (88, 89, 90)}  # three different files
+    photos = {q: photo_jpeg(4032, 3024, quality=q) for q in (88, 89, 90)}  # three different files
     data = photos[90]
     print(
-        f"input: 4000x3000 photo-like JPEG, {len(data) / 2**20:.1f} MB; filters: {len(FILTERS)} ({', '.join(FILTERS)})"
+        f"input: 4032x3024 photo-like JPEG, {len(data) / 2**20:.1f} MB; filters: {len(FILTERS)} ({', '.join(FILTERS)})"
     )
-    print("page defaults otherwise: stride 1, pad 1 (the sidebar's), max pool 2x2 stride 2, animation 12 px preview")
+    print("page defaults otherwise: stride 1, pad 1 (the sidebar's), max pool 2x2 stride 2, animation on a 10 px crop")
     print(f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs\n")
 
     at = page_with_filters()
@@ -260,7 +261,7 @@ def main() -> None:
     tracemalloc.stop()
     print(f"{'tracemalloc peak, first run (another photo)':<58}{traced:>9.0f} MB")
     print(f"{'sent: element protos (all)':<58}{protos / 1024:>9.0f} KB")
-    print(f"{'  of which the Plotly animation':<58}{charts / 1024:>9.0f} KB  1 MB (a figure)")
+    print(f"{'  of which the storyboard (player)':<58}{charts / 1024:>9.0f} KB  1 MB (a board)")
     print(f"{f'sent: {n_images} PNG images (input + 3 x {len(FILTERS)} maps)':<58}{pngs / 1024:>9.0f} KB")
     print(f"{'sent in all':<58}{(protos + pngs) / 1024:>9.0f} KB")
     full = 1024 * 768 * len(FILTERS) * 8 * 2 + 512 * 384 * len(FILTERS) * 8
@@ -270,7 +271,7 @@ def main() -> None:
     for name, seconds in stages(photo_jpeg(4000, 3000, quality=87)):
         print(f"  {name:<56}{seconds:>10.3f} s")
 
-    browser_times([photo_jpeg(4000, 3000, quality=q) for q in (84, 85, 86)])
+    browser_times([photo_jpeg(4032, 3024, quality=q) for q in (84, 85, 86)])
 
 
 if __name__ == "__main__":

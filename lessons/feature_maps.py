@@ -3,9 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz.app import cached, image_input, lesson
 from cnnviz.app import feature_controls as fc
-from cnnviz.app import settings as params
+from cnnviz.app import image_input, lesson
 from cnnviz.core.errors import InputError
 from cnnviz.pictures import features, images, kernels
 from cnnviz.pictures.images import LUMA
@@ -203,17 +202,12 @@ st.markdown(
     f"Each frame is one `conv_single_step`; at full size the same happens {n_H * n_W:,} times for this filter."
 )
 try:
-    fig = cached.conv_forward_figure(A_prev, W, b, hparameters, 0, c, frame_ms=params.frame_ms(s["speed"]))
+    board = fc.conv_board(A_prev, W, b, hparameters, c)
 except InputError as err:
     st.error(
         f"The preview is too small for this filter: {err}. Choose a larger preview size (the maps above are fine).",
         icon=":material/block:",
     )
 else:
-    lesson.show(fig, "fm_anim")
-    lesson.gif_button(
-        "Download this animation (GIF)",
-        f"feature_map_window_c{c}_{tag}.gif",
-        lambda: cached.conv_forward_gif(A_prev, W, b, hparameters, 0, c),
-        key="fm_gif",
-    )
+    lesson.player(board, "fm_player", s)
+    lesson.gif_button("Download this animation (GIF)", f"feature_map_window_c{c}_{tag}.gif", board, key="fm_gif")

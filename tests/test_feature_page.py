@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import fixtures_images as F
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -89,11 +88,13 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
     arithmetic = "\n".join(main_code(at))
     assert f"Z (1, {n_H}, {n_W}, {len(labels)})" in arithmetic
     assert f"A (1, {n_H_pool}, {n_W_pool}, {len(labels)})" in arithmetic
-    assert at.get("plotly_chart"), "no animation drawn"
+    assert at.get("bidi_component"), "no animation drawn (the player)"
+    assert not at.get("plotly_chart")
 
 
-def figure(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+def board(at: AppTest) -> dict:
+    """The storyboard the page sent to the player."""
+    return json.loads(at.get("bidi_component")[0].proto.json)["board"]
 
 
 # --- Inputs ----------------------------------------------------------------------------------
@@ -103,13 +104,13 @@ def test_defaults_show_the_sample_with_four_filters_and_every_download():
     at = open_page()
     assert not at.error, errors(at)
     s = at.session_state["settings"]
-    assert any("need a picture, not random numbers" in i.value and s["sample"] in i.value for i in at.info)
+    assert s["source"] == "sample"  # a picture page: the sidebar turns "random" into a sample
     image = images.sample_image(s["sample"])
     assert_grid(at, fc.DEFAULT_KERNELS, image.shape, 3, s["stride"], s["pad"])
     assert {d.key for d in at.get("download_button")} == DOWNLOADS
     # The animation is the first default filter, its real 3x3 kernel, on a preview no larger than the default size.
-    title = figure(at)["layout"]["title"]["text"]
-    assert "filter c=0" in title and "f=3" in title
+    panels = {p["name"]: p for p in board(at)["panels"]}
+    assert "filter c = 0" in board(at)["title"] and panels["W/0"]["shape"] == [3, 3]
     assert at.selectbox(key="fm_anim_filter").value == fc.DEFAULT_KERNELS[0]
 
 
@@ -139,7 +140,7 @@ def test_no_kernel_says_what_to_do():
     at.multiselect(key="fm_kernels").set_value([]).run()
     healthy(at)
     assert any("Choose at least one kernel" in i.value for i in at.info)
-    assert len(at.image) == 0 and not at.get("plotly_chart")
+    assert len(at.image) == 0 and not at.get("bidi_component")
 
 
 def test_an_uploaded_picture_is_used_at_its_working_size():
@@ -180,7 +181,7 @@ def test_a_valid_custom_kernel_adds_its_map():
     # It can be animated too: the custom filter is the last channel.
     at.selectbox(key="fm_anim_filter").set_value("custom 3x3").run()
     healthy(at)
-    assert f"filter c={len(labels) - 1}" in figure(at)["layout"]["title"]["text"]
+    assert f"filter c = {len(labels) - 1}" in board(at)["title"]
 
 
 def test_a_bigger_custom_kernel_sets_f_and_pads_the_presets():
@@ -194,7 +195,7 @@ def test_a_bigger_custom_kernel_sets_f_and_pads_the_presets():
     at.radio(key="fm_pad_mode").set_value(fc.PAD_SAME).run()
     healthy(at)
     assert_grid(at, labels, images.sample_image("digit").shape, 5, 1, features.same_pad(5))
-    assert "f=5" in figure(at)["layout"]["title"]["text"]
+    assert {p["name"]: p for p in board(at)["panels"]}["W/0"]["shape"] == [5, 5]
 
 
 @pytest.mark.parametrize("value", [None, "abc"])
@@ -222,7 +223,8 @@ def test_stride_and_pad_extremes(stride, pad, pad_mode):
     assert not at.error, errors(at)
     used = features.same_pad(3) if pad_mode == fc.PAD_SAME else pad
     assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("scene").shape, 3, stride, used)
-    assert f"pad={used}" in figure(at)["layout"]["title"]["text"]
+    size = fc.DEFAULT_PREVIEW  # a crop of the default size, padded by the pad the maps use
+    assert {p["name"]: p for p in board(at)["panels"]}["a_prev_pad/0"]["shape"] == [size + 2 * used] * 2
 
 
 @pytest.mark.parametrize(("mode", "pool_f", "pool_stride"), [("average", 6, 4), ("max", 1, 1), ("max", 6, 1)])
@@ -267,10 +269,10 @@ def test_preview_crop_and_size():
     text = " ".join(m.value for m in at.markdown)
     col = at.slider(key="fm_crop_col").value
     assert f"a crop around row 150, column {col} at full resolution" in text and "6×6 preview" in text
-    spec = figure(at)
-    assert "filter c=2" in spec["layout"]["title"]["text"]
-    # A 6x6 preview, pad 1: the padded input is 8x8 (the first heatmap is channel 0 of A_prev_pad).
-    assert np.asarray(spec["data"][0]["z"]).shape == (8, 8)
+    panels = {p["name"]: p for p in board(at)["panels"]}
+    assert "W[:, :, 0, 2]" in json.dumps(panels["W/0"])  # filter c = 2, the Gaussian blur
+    assert board(at)["n_steps"] == 36  # a 6x6 preview, pad 1, stride 1: 6x6 windows
+    assert "a_prev_pad/2" in panels  # the crop's three channels, real pixels
 
 
 def test_the_progress_bar_of_a_first_computation_never_breaks_a_rerun(monkeypatch):
@@ -294,11 +296,11 @@ def test_a_preview_too_small_for_the_filter_is_an_error_below_the_maps():
     at.select_slider(key="fm_preview_size").set_value(4).run()
     healthy(at)
     assert "The preview is too small for this filter" in errors(at) and "f=7" in errors(at)
-    assert not at.get("plotly_chart")  # no animation, but every map
+    assert not at.get("bidi_component")  # no animation, but every map
     assert len(at.image) == 1 + 3 * (len(fc.DEFAULT_KERNELS) + 1)
     at.select_slider(key="fm_preview_size").set_value(8).run()  # the fix the message suggests
     healthy(at)
-    assert not at.error and at.get("plotly_chart")
+    assert not at.error and at.get("bidi_component")
 
 
 # --- Upload errors: in the main area, with the file's name as plain text -----------------------

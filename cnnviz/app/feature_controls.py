@@ -27,7 +27,7 @@ from cnnviz.pictures import features, kernels
 DEFAULT_KERNELS = ["Sobel x", "Sobel y", "Gaussian blur", "sharpen"]
 MAX_CUSTOM_F = 7
 PREVIEW_SIZES = list(range(4, 17))
-DEFAULT_PREVIEW = 12  # 12x12 at stride 1, pad 'same': 144 windows, the figures' frame cap
+DEFAULT_PREVIEW = 10  # 10x10 at stride 1, pad 1: 100 windows; an RGB storyboard of about 150 KB
 BIG_WORK = 2_000_000  # output values (n_H * n_W * n_C) from which a progress bar is worth showing
 PAD_SIDEBAR, PAD_SAME = "sidebar", "same"
 PREVIEW_WHOLE, PREVIEW_CROP = "whole image, averaged down", "a crop at full resolution"
@@ -371,6 +371,14 @@ def feature_tiles(
 @st.cache_data(max_entries=16, show_spinner=False)
 def image_png(key: str, _image: np.ndarray, scale: float) -> tuple[bytes, tuple[int, int]]:
     return features.image_png(_image, scale)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def conv_board(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: dict, c: int) -> dict:
+    """The window animation of the preview: storyboard.conv_forward_board for sample 0, filter c (the player's data)."""
+    from cnnviz.steps import storyboard
+
+    return storyboard.conv_forward_board(A_prev, W, b, hparameters, 0, c)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
