@@ -1,0 +1,80 @@
+"""Take the function of a given name from pasted code, a .py file or a notebook (.ipynb).
+
+Only top-level imports and definitions are kept (a notebook's test cells and prints are not run);
+the last definition of each name wins, as when a notebook's cells are run top to bottom.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+
+from cnnviz.core.errors import InputError
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One top-level statement to run: its file label ("your code", "cell 5"), first line, text."""
+
+    label: str
+    lineno: int
+    text: str
+
+
+def _cells(text: str, filename: str) -> list[tuple[str, str]]:
+    if not filename.lower().endswith(".ipynb"):
+        return [("your code", text)]
+    try:
+        nb = json.loads(text)
+        cells = [c for c in nb["cells"] if c.get("cell_type") == "code"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise InputError(f"{filename} is not a readable notebook (.ipynb JSON): {err}") from None
+    out = []
+    for k, cell in enumerate(cells, start=1):
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        # IPython magics and shell lines are not Python; blank them, keeping line numbers.
+        src = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.split("\n"))
+        out.append((f"cell {k}", src))
+    return out
+
+
+def _syntax(label: str, err: SyntaxError) -> str:
+    where = f"line {err.lineno}, column {err.offset}" if err.lineno else "somewhere"
+    return f"Syntax error in {label}, {where}: {err.msg}" + (f"\n    {err.text.rstrip()}" if err.text else "")
+
+
+def extract(text: str, name: str, filename: str = "pasted code") -> list[Chunk]:
+    """The chunks to run so that `name` is defined: imports and the last definition of every function.
+
+    Raises InputError for a syntax error (with line and column) or when no `def name` is found.
+    """
+    if not text.strip():
+        raise InputError(f"Paste your {name} function, or upload a .py or .ipynb file that defines it.")
+    defs: dict[str, Chunk] = {}
+    imports: list[Chunk] = []
+    errors = []
+    for label, src in _cells(text, filename):
+        try:
+            tree = ast.parse(src)
+        except SyntaxError as err:
+            errors.append((label, err, f"def {name}" in src))
+            continue
+        lines = src.split("\n")
+        for node in tree.body:
+            seg = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+                seg = "\n".join(lines[start - 1 : node.end_lineno])
+                defs.pop(node.name, None)  # a redefinition moves to the end, as in a notebook
+                defs[node.name] = Chunk(label, start, seg)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                imports.append(Chunk(label, node.lineno, seg))
+    for label, err, holds in errors:
+        if holds or (name not in defs):
+            raise InputError(_syntax(label, err))
+    if name not in defs:
+        found = ", ".join(sorted(defs)) or "none"
+        raise InputError(f"No function called {name} in {filename} (functions found: {found}).")
+    return imports + list(defs.values())
