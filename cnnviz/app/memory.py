@@ -6,10 +6,11 @@
 - `session_put(key, value)` / `session_get(key)`: per-session values (uploads, a session's maps)
   under a per-session byte budget, kept here instead of st.session_state so they go when the
   session goes, not at Streamlit's reconnect TTL.
-- `start_janitor()`: one daemon thread that notices sessions the runtime no longer knows (Streamlit
-  1.67 has no public session-end hook), drops their values, runs one full collection and returns
-  freed heap pages to the system (`malloc_trim`): with `runner.postScriptGC = false` nothing else
-  would collect right after a class leaves.
+- `start_janitor()`: one daemon thread that shuts down sessions whose reconnect TTL ran out (Streamlit
+  1.67 forgets them without shutting them down, keeping their uploads), notices sessions the
+  runtime no longer knows (there is no public session-end hook), drops their values, runs one full
+  collection and returns freed heap pages to the system (`malloc_trim`): with
+  `runner.postScriptGC = false` nothing else would collect right after a class leaves.
 
 Usage (a lesson's shared cache)::
 
@@ -206,15 +207,52 @@ def start_janitor(interval: float = 5.0) -> None:
         _janitor.start()
 
 
+def reap_expired_sessions() -> int:
+    """Shut down sessions whose reconnect TTL ran out; return how many.
+
+    Streamlit 1.67 keeps a disconnected session in a TTL cache that only drops expired entries on
+    a write, and drops them without `AppSession.shutdown()`: their uploaded files stay in the
+    upload manager for good. Here they are expired and shut down (files and media freed), on the
+    runtime's event loop, which owns that cache.
+    """
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return 0
+    rt = runtime.get_instance()
+    cache = getattr(getattr(rt._session_mgr, "_session_storage", None), "_cache", None)
+    if cache is None or not hasattr(cache, "expire"):
+        return 0
+    done = threading.Event()
+    count = [0]
+
+    def reap() -> None:
+        try:
+            for _sid, info in cache.expire():
+                with contextlib.suppress(Exception):
+                    info.session.shutdown()
+                count[0] += 1
+        finally:
+            done.set()
+
+    try:
+        rt._get_async_objs().eventloop.call_soon_threadsafe(reap)
+        done.wait(10)
+    except Exception:
+        reap()
+    return count[0]
+
+
 def _janitor_loop(interval: float) -> None:
     known: set[str] = set()
     while True:
         time.sleep(interval)
         with contextlib.suppress(Exception):  # never let housekeeping take the server down
+            reaped = reap_expired_sessions()
             live = live_session_ids()
             if live is None:
                 continue
-            if known - live:  # sessions ended (closed, or their reconnect TTL ran out)
+            if reaped or known - live:  # sessions ended (closed, or their reconnect TTL ran out)
                 forget_sessions(live)
                 release()
             known = live
