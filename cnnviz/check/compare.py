@@ -87,6 +87,8 @@ def judge(function: str, case: Case, result: CaseResult, ended: str) -> Verdict:
     v.verdict, details = "matches", []
     for name, got, exp in zip(names, items, expected, strict=True):
         got, exp = np.asarray(got), np.asarray(exp)
+        if function == "conv_single_step" and got.size == 1:
+            got = got.reshape(())  # the course's np.sum(s) + b is a (1, 1, 1) array; one number either way
         v.got[name] = got
         if got.shape != exp.shape:
             v.verdict = "wrong shape"
