@@ -142,7 +142,7 @@ def run(function, code, inputs, ties="first"):
 
 CORRECT = {
     "zero_pad": ZERO_PAD,
-    "conv_single_step": SINGLE.format(bias="b")  # the course: a (1, 1, 1) array,
+    "conv_single_step": SINGLE.format(bias="b"),  # the course: a (1, 1, 1) array
     "conv_forward": CONV_FORWARD,
     "conv_backward": CONV_BACKWARD,
     "create_mask_from_window": MASK_FIRST,
