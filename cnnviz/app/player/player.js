@@ -275,7 +275,8 @@ class Player {
     const vh = window.innerHeight || 720;
     const rootTop = present ? Math.max(root.getBoundingClientRect().top + window.scrollY, 0) : 0;
     const fixed = this.bar.offsetHeight + this.legendEl.offsetHeight + root.querySelector(".text").offsetHeight + 30;
-    const H = Math.max((present ? vh - rootTop - 6 : vh * 0.86) - fixed, 140);
+    // normal mode: the page scrolls, so the figure keeps at least 75 % of the screen's height
+    const H = present ? Math.max(vh - rootTop - 6 - fixed, 140) : Math.max(vh * 0.86 - fixed, vh * 0.75);
     this.minFont = window.innerWidth >= 1600 ? 18 : 14;
     const family = getComputedStyle(root).fontFamily || "sans-serif";
     const mono = getComputedStyle(this.numbersEl).fontFamily || "monospace";
@@ -301,7 +302,7 @@ class Player {
         let tf = titleMax, tw = textWidth(p.title, tf, mono);
         while (tw > gridW + axisW && tf > titleMin) { tf -= 1; tw = textWidth(p.title, tf, mono); }
         // a title still wider than its grid wraps at spaces onto more lines (never clipped)
-        const room = Math.max(gridW + axisW, 170);
+        const room = Math.max(gridW + axisW, 250);
         const lines = [];
         for (const word of p.title.split(" ")) {
           const cur = lines.length ? lines[lines.length - 1] + " " + word : word;
