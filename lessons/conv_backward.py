@@ -1,6 +1,6 @@
 """Lesson 4: conv_backward, dZ scattered back into dA_prev, dW and db."""
 
-from cnnviz.app import cached, lesson
+from cnnviz.app import cached, check_panel, lesson
 from cnnviz.core import inputs
 
 s = lesson.settings()
@@ -25,7 +25,16 @@ lesson.arithmetic(
 )
 lesson.text(f"The animation follows example i = {i} and filter c = {c}: the dZ[{i}, :, :, {c}] cells one by one.")
 board = cached.conv_backward_board(dZ, cache, i, c)
-lesson.player(board, "conv_back_player", s)
+lesson.player(board, "conv_back_player", s, marks=check_panel.marks("conv_backward"))  # issue 12 (helper F)
 lesson.notebook_printout("conv_backward", s)
 lesson.grad_table(cached.check_conv_backward(A_prev, W, b, hparameters, dZ))
 lesson.gif_button("Download this animation (GIF)", f"conv_backward_f{f}_s{stride}_p{pad}.gif", board, "conv_back_gif")
+
+# issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run
+check_panel.render(
+    ["conv_backward"],
+    {"A_prev": A_prev, "W": W, "b": b, "hparameters": hparameters, "dZ": dZ},
+    page="conv_backward",
+    i=i,
+    c=c,
+)

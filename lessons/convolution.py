@@ -1,6 +1,6 @@
 """Lesson 2: conv_forward, one window at a time."""
 
-from cnnviz.app import cached, lesson
+from cnnviz.app import cached, check_panel, lesson
 
 s = lesson.settings()
 lesson.title(
@@ -23,6 +23,15 @@ lesson.arithmetic(
 )
 lesson.stride_note(n_H_prev, f, stride, pad)
 board = cached.conv_forward_board(A_prev, W, b, hparameters, i, c)
-lesson.player(board, "conv_player", s)
+lesson.player(board, "conv_player", s, marks=check_panel.marks("conv_forward"))  # issue 12 (helper F)
 lesson.notebook_printout("conv_forward", s)
 lesson.gif_button("Download this animation (GIF)", f"conv_forward_f{f}_s{stride}_p{pad}.gif", board, "conv_gif")
+
+# issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run
+check_panel.render(
+    ["conv_forward", "conv_single_step"],
+    {"A_prev": A_prev, "W": W, "b": b, "hparameters": hparameters},
+    page="conv_forward",
+    i=i,
+    c=c,
+)

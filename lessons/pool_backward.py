@@ -1,6 +1,6 @@
 """Lesson 5: pool_backward with create_mask_from_window and distribute_value."""
 
-from cnnviz.app import cached, lesson
+from cnnviz.app import cached, check_panel, lesson
 from cnnviz.core import inputs
 
 s = lesson.settings()
@@ -25,7 +25,7 @@ lesson.arithmetic(
 )
 lesson.text(f"The animation follows example i = {i} and channel c = {c}: the dA[{i}, :, :, {c}] cells one by one.")
 board = cached.pool_backward_board(dA, cache, mode, i, c, s.get("ties", "first"))
-lesson.player(board, "pool_back_player", s)
+lesson.player(board, "pool_back_player", s, marks=check_panel.marks("pool_backward"))  # issue 12 (helper F)
 lesson.notebook_printout("pool_backward", s)
 ties = cached.tied_windows(A_prev, hparameters) if mode == "max" else 0
 note = (
@@ -36,3 +36,13 @@ note = (
 )
 lesson.grad_table(cached.check_pool_backward(A_prev, hparameters, mode, dA), note)
 lesson.gif_button("Download this animation (GIF)", f"pool_backward_{mode}_f{f}_s{stride}.gif", board, "pool_back_gif")
+
+# issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run
+check_panel.render(
+    ["pool_backward", "create_mask_from_window", "distribute_value"],
+    {"A_prev": A_prev, "hparameters": hparameters, "mode": mode, "dA": dA},
+    page="pool_backward",
+    ties=s.get("ties", "first"),
+    i=i,
+    c=c,
+)

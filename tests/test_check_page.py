@@ -1,0 +1,107 @@
+"""The Check panel through the page (AppTest): bad inputs give a clear message, the page keeps working."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.check import checker, sandbox, switch
+from cnnviz.core import layers
+
+APP = Path(__file__).parents[1] / "app.py"
+TIMEOUT = 60
+GOOD_PAD = "import numpy as np\ndef zero_pad(X, pad):\n    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))\n"
+
+
+@pytest.fixture(autouse=True)
+def check_on(monkeypatch):
+    monkeypatch.setenv(switch.ENV, "on")
+
+
+def page(path="lessons/zero_padding.py"):
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(path).run()
+    return at
+
+
+def check(at, code, page_key="zero_pad"):
+    at.text_area(key=f"check/{page_key}/code").set_value(code)
+    at.button(key=f"check/{page_key}/button").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at, kind):
+    return " ".join(e.value for e in getattr(at, kind))
+
+
+def test_a_correct_function_matches_and_the_player_still_draws():
+    at = check(page(), GOOD_PAD)
+    assert "every case matches" in texts(at, "success")
+
+
+@pytest.mark.parametrize(
+    "code,kind,words",
+    [
+        ("def zero_pad(X, pad):\n    return X[\n", "error", "line 2"),
+        ("def pad_it(X, pad):\n    return X\n", "error", "No function called zero_pad"),
+        ("def zero_pad(X, pad):\n    while True:\n        pass\n", "error", "time limit"),
+        ("def zero_pad(X, pad):\n    return [0] * 10**9\n", "dataframe", "memory limit"),
+        ("def zero_pad(X, pad):\n    return X\n", "dataframe", "wrong shape"),
+        ("def zero_pad(X, pad):\n    return 'padded'\n", "dataframe", "wrong type"),
+        (GOOD_PAD.replace("return np.pad(X", "return np.nan * np.pad(X"), "dataframe", "NaN"),
+        ("def zero_pad(X, pad):\n    print('x' * 10**6)\n    return X\n", "caption", "of 1000001 characters"),
+        ("def zero_pad(X, pad):\n    return open('/etc/passwd').read()\n", "code", "open a file"),
+        ("import os\ndef zero_pad(X, pad):\n    return X\n", "code", "import os"),
+        ("def zero_pad(X, pad):\n    import socket\n    return X\n", "code", "import socket"),
+        ("def zero_pad(X, pad):\n    import subprocess\n    return X\n", "code", "import subprocess"),
+    ],
+    ids=["syntax", "no-function", "loop", "memory", "shape", "type", "nan", "prints", "file", "os", "socket", "subprocess"],
+)
+def test_bad_input_gets_a_clear_message_through_the_page(code, kind, words):
+    at = check(page(), code)
+    if kind == "dataframe":
+        shown = " ".join(str(df.value.to_dict()) for df in at.dataframe)
+    elif kind == "code":
+        shown = " ".join(c.value for c in at.code)
+    else:
+        shown = texts(at, kind)
+    assert words in shown
+    page_text = " ".join([c.value for c in at.code] + [m.value for m in at.markdown])
+    assert "X_pad.shape" in page_text  # the rest of the page is drawn
+
+
+def test_off_says_how_to_enable_it(monkeypatch):
+    monkeypatch.setenv(switch.ENV, "off")
+    at = page()
+    assert "CNNVIZ_CHECK_CODE=on" in texts(at, "info")
+    assert not at.button  # no Check button
+
+
+def test_the_switch():
+    assert switch.enabled("127.0.0.1", None) and switch.enabled("localhost", None) and switch.enabled("::1", None)
+    assert not switch.enabled("", None) and not switch.enabled("0.0.0.0", None)
+    assert switch.enabled("0.0.0.0", "on") and not switch.enabled("127.0.0.1", "off")
+
+
+def test_another_session_reruns_while_a_loop_runs():
+    """A 5 s endless loop in one session's check; another session's page rerun completes meanwhile."""
+    A = layers.zero_pad(__import__("numpy").ones((1, 2, 2, 1)), 0)
+    done = {}
+
+    def slow():
+        done["report"] = checker.check(
+            "zero_pad", "def zero_pad(X, pad):\n    while True:\n        pass\n", {"A_prev": A, "pad": 1},
+            limits=sandbox.Limits(cpu_s=5, wall_s=5.0),
+        )
+
+    t = threading.Thread(target=slow)
+    t.start()
+    other = page("lessons/convolution.py")
+    still_running = t.is_alive()
+    t.join()
+    assert not other.exception
+    assert still_running, "the other session's rerun only finished after the loop was stopped"
+    assert done["report"].ended.startswith("time limit")
