@@ -21,7 +21,9 @@ def conv_single_step(a_slice_prev, W, b):
     Z = np.sum(s) + {bias}
     return Z
 """
-CONV_FORWARD = ZERO_PAD + """
+CONV_FORWARD = (
+    ZERO_PAD
+    + """
 def conv_forward(A_prev, W, b, hparameters):
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
@@ -45,7 +47,10 @@ def conv_forward(A_prev, W, b, hparameters):
     cache = (A_prev, W, b, hparameters)
     return Z, cache
 """
-CONV_BACKWARD = ZERO_PAD + """
+)
+CONV_BACKWARD = (
+    ZERO_PAD
+    + """
 def conv_backward(dZ, cache):
     (A_prev, W, b, hparameters) = cache
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
@@ -75,6 +80,7 @@ def conv_backward(dZ, cache):
         dA_prev[i, :, :, :] = da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]
     return dA_prev, dW, db
 """
+)
 MASK = """
 def create_mask_from_window(x):
     mask = (x == np.max(x))
@@ -93,7 +99,10 @@ def distribute_value(dz, shape):
     a = np.full(shape, average)
     return a
 """
-POOL_BACKWARD = MASK_FIRST + DISTRIBUTE.format(div="n_H * n_W") + """
+POOL_BACKWARD = (
+    MASK_FIRST
+    + DISTRIBUTE.format(div="n_H * n_W")
+    + """
 def pool_backward(dA, cache, mode="max"):
     (A_prev, hparameters) = cache
     stride = hparameters["stride"]
@@ -118,6 +127,7 @@ def pool_backward(dA, cache, mode="max"):
                         dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))
     return dA_prev
 """
+)
 
 
 def conv_inputs():
@@ -173,16 +183,60 @@ def mistake(code, old, new):
 
 
 CASES = [
-    ("conv_forward", mistake(CONV_FORWARD, "vert_start = h * stride", "vert_start = h").replace("horiz_start = w * stride", "horiz_start = w"), "without the stride"),
-    ("conv_forward", mistake(CONV_FORWARD, "a_slice_prev = a_prev_pad[", "a_slice_prev = A_prev[i, "), "instead of `a_prev_pad`"),
-    ("conv_forward", mistake(CONV_FORWARD, "np.sum(a_slice_prev * W[:,:,:,c]) + b[0,0,0,c]", "np.sum(a_slice_prev * W[:,:,:,c] + b[0,0,0,c])"), "to every element"),
+    (
+        "conv_forward",
+        mistake(CONV_FORWARD, "vert_start = h * stride", "vert_start = h").replace(
+            "horiz_start = w * stride", "horiz_start = w"
+        ),
+        "without the stride",
+    ),
+    (
+        "conv_forward",
+        mistake(CONV_FORWARD, "a_slice_prev = a_prev_pad[", "a_slice_prev = A_prev[i, "),
+        "instead of `a_prev_pad`",
+    ),
+    (
+        "conv_forward",
+        mistake(
+            CONV_FORWARD,
+            "np.sum(a_slice_prev * W[:,:,:,c]) + b[0,0,0,c]",
+            "np.sum(a_slice_prev * W[:,:,:,c] + b[0,0,0,c])",
+        ),
+        "to every element",
+    ),
     ("conv_single_step", SINGLE.format(bias="0").replace("np.sum(s) + 0", "np.sum(s + b)"), "to every element"),
-    ("conv_backward", mistake(CONV_BACKWARD, "vert_start = h * stride", "vert_start = h").replace("horiz_start = w * stride", "horiz_start = w"), "without the stride"),
-    ("conv_backward", mistake(CONV_BACKWARD, "da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]", "da_prev_pad[pad:-pad, pad:-pad, :]"), "[pad:-pad"),
+    (
+        "conv_backward",
+        mistake(CONV_BACKWARD, "vert_start = h * stride", "vert_start = h").replace(
+            "horiz_start = w * stride", "horiz_start = w"
+        ),
+        "without the stride",
+    ),
+    (
+        "conv_backward",
+        mistake(
+            CONV_BACKWARD,
+            "da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]",
+            "da_prev_pad[pad:-pad, pad:-pad, :]",
+        ),
+        "[pad:-pad",
+    ),
     ("conv_backward", mistake(CONV_BACKWARD, "horiz_end, :] += W", "horiz_end, :] = W"), "instead of `+=`"),
     ("conv_backward", mistake(CONV_BACKWARD, "dW[:,:,:,c] += a_slice", "dW[:,:,:,c] = a_slice"), "instead of `+=`"),
-    ("conv_backward", mistake(CONV_BACKWARD, "    for i in range(m):\n        a_prev_pad", "    for i in range(m):\n        dW = np.zeros((f, f, n_C_prev, n_C))\n        db = np.zeros((1, 1, 1, n_C))\n        a_prev_pad"), "last example only"),
-    ("pool_backward", mistake(POOL_BACKWARD, "c] += mask", "c] = mask").replace("c] += distribute_value", "c] = distribute_value"), "instead of `+=`"),
+    (
+        "conv_backward",
+        mistake(
+            CONV_BACKWARD,
+            "    for i in range(m):\n        a_prev_pad",
+            "    for i in range(m):\n        dW = np.zeros((f, f, n_C_prev, n_C))\n        db = np.zeros((1, 1, 1, n_C))\n        a_prev_pad",
+        ),
+        "last example only",
+    ),
+    (
+        "pool_backward",
+        mistake(POOL_BACKWARD, "c] += mask", "c] = mask").replace("c] += distribute_value", "c] = distribute_value"),
+        "instead of `+=`",
+    ),
     ("pool_backward", mistake(POOL_BACKWARD, "average = dz / (n_H * n_W)", "average = dz / n_H"), "instead of f*f"),
     ("pool_backward", mistake(POOL_BACKWARD, MASK_FIRST, MASK), "course's own rule"),
     ("distribute_value", DISTRIBUTE.format(div="n_H"), "instead of n_H * n_W"),
@@ -195,7 +249,10 @@ def test_every_catalogue_mistake_is_named(function, code, words):
     inputs = {**conv_inputs(), "pad": 2} if function.startswith("conv") else pool_inputs(mode)
     report = run(function, code, inputs)
     assert not report.passed
-    assert any(words in d for d in report.diagnosis), (report.diagnosis, [(v.title, v.verdict, v.detail) for v in report.verdicts])
+    assert any(words in d for d in report.diagnosis), (
+        report.diagnosis,
+        [(v.title, v.verdict, v.detail) for v in report.verdicts],
+    )
 
 
 def test_an_unknown_mistake_gets_the_diff_without_a_guess():

@@ -58,7 +58,20 @@ def test_a_correct_function_matches_and_the_player_still_draws():
         ("def zero_pad(X, pad):\n    import socket\n    return X\n", "code", "import socket"),
         ("def zero_pad(X, pad):\n    import subprocess\n    return X\n", "code", "import subprocess"),
     ],
-    ids=["syntax", "no-function", "loop", "memory", "shape", "type", "nan", "prints", "file", "os", "socket", "subprocess"],
+    ids=[
+        "syntax",
+        "no-function",
+        "loop",
+        "memory",
+        "shape",
+        "type",
+        "nan",
+        "prints",
+        "file",
+        "os",
+        "socket",
+        "subprocess",
+    ],
 )
 def test_bad_input_gets_a_clear_message_through_the_page(code, kind, words):
     at = check(page(), code)
@@ -93,7 +106,9 @@ def test_another_session_reruns_while_a_loop_runs():
 
     def slow():
         done["report"] = checker.check(
-            "zero_pad", "def zero_pad(X, pad):\n    while True:\n        pass\n", {"A_prev": A, "pad": 1},
+            "zero_pad",
+            "def zero_pad(X, pad):\n    while True:\n        pass\n",
+            {"A_prev": A, "pad": 1},
             limits=sandbox.Limits(cpu_s=5, wall_s=5.0),
         )
 
