@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -255,4 +256,6 @@ def _janitor_loop(interval: float) -> None:
             if reaped or known - live:  # sessions ended (closed, or their reconnect TTL ran out)
                 forget_sessions(live)
                 release()
+                if os.environ.get("CNNVIZ_MEMORY_LOG"):
+                    print(f"cnnviz.memory: {reaped} expired sessions shut down, {len(live)} live", flush=True)
             known = live
