@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import gc
 import os
 import threading
@@ -51,6 +52,8 @@ def nbytes(value: object, _depth: int = 0) -> int:
         return 64 + sum(nbytes(k, _depth + 1) + nbytes(v, _depth + 1) for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
         return 56 + sum(nbytes(v, _depth + 1) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # e.g. features.FeatureMaps
+        return 64 + sum(nbytes(getattr(value, f.name), _depth + 1) for f in dataclasses.fields(value))
     size = getattr(value, "nbytes", None)
     return int(size) if isinstance(size, int) else 32
 
