@@ -196,6 +196,7 @@ SVG = (
 # Every upload case of the issue, for AppTest tests through the app's file_uploader:
 # name -> (file name as uploaded, bytes factory, words the st.error must contain; () = loads fine).
 UPLOAD_CASES: dict[str, tuple[str, Callable[[], bytes], tuple[str, ...]]] = {
+    "heic": ("IMG_0001.HEIC", lambda: heic(), ()),
     "rgb": ("halves.png", rgb_png, ()),
     "rgba": ("alpha.png", rgba_png, ()),
     "palette": ("palette.png", lambda: palette_png(transparent=True), ()),

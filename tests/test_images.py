@@ -535,12 +535,12 @@ def test_every_upload_case_through_the_page(upload_page, case):
     name, make, words = F.UPLOAD_CASES[case]
     at = upload(upload_page, name, make())
     errors = " ".join(e.value for e in at.error)
-    if words:  # a bad file: a clear error, no chart
+    if words:  # a bad file: a clear error, no player
         assert all(word in errors for word in words), errors
-        assert not at.get("plotly_chart")
-    else:  # a good file: charts, no error
+        assert not at.get("bidi_component")
+    else:  # a good file: maps and the player, no error
         assert not errors, errors
-        assert at.get("plotly_chart")
+        assert at.get("bidi_component")  # the window player
 
 
 def test_an_uploaded_file_name_is_never_rendered_as_markup(upload_page):
