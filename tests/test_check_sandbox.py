@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 
 import numpy as np
 import pytest
@@ -83,24 +82,26 @@ def test_reading_a_file_is_refused_and_the_traceback_is_the_students_only():
     assert "_runner" not in case.traceback and "sandbox" not in case.traceback
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="a network namespace needs root (CAP_SYS_ADMIN)")
-def test_no_network_even_when_the_import_guard_is_bypassed():
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    port = server.getsockname()[1]
+BYPASS = "np.__dict__['__builtins__']"  # the real builtins: the guard is not the boundary
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a network namespace and a uid change need root")
+def test_no_network_and_no_root_files_even_when_the_guard_is_bypassed(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root only")
+    secret.chmod(0o600)
     code = (
         "import numpy as np\n"
         "def f(x):\n"
-        "    real = np.__dict__['__builtins__']['__import__']\n"  # the guard is not the boundary
-        "    s = real('socket').socket()\n"
-        f"    s.connect(('127.0.0.1', {port}))\n"
-        "    return 1.0\n"
+        f"    devices = {BYPASS}['open']('/proc/self/net/dev').read().split('\\n')[2:]\n"
+        "    up = [d.split(':')[0].strip() for d in devices if d.strip()]\n"
+        "    assert up == ['lo'], up\n"
+        f"    return {BYPASS}['open']({str(secret)!r}).read()\n"
     )
     run, case = one(code)
-    server.close()
-    assert run.protections["network namespace"] is True
-    assert case.status == "raised" and "OSError" in case.traceback or "unreachable" in case.traceback.lower()
+    assert run.protections["network namespace"] is True and run.protections["unprivileged user (nobody)"] is True
+    assert case.status == "raised" and "PermissionError" in case.traceback, case.traceback  # the net check passed
+    assert "socket" in one(f"import numpy as np\ndef f(x):\n    {BYPASS}['__import__']('socket')\n")[1].traceback
 
 
 def test_results_are_arrays_only():

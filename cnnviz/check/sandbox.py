@@ -99,6 +99,8 @@ def run(
             "limits": {"cpu_s": limits.cpu_s, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb},
             "print_cap": limits.print_cap,
         }
+        if os.geteuid() == 0:
+            os.chown(job_dir, 65534, 65534)  # the child drops to nobody and writes its results here
         Path(job_dir, "job.json").write_text(json.dumps(job))
         np.savez(Path(job_dir, "inputs.npz"), **arrays)
         env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "HOME": job_dir}
