@@ -276,7 +276,7 @@ class Player {
     const rootTop = present ? Math.max(root.getBoundingClientRect().top + window.scrollY, 0) : 0;
     const fixed = this.bar.offsetHeight + this.legendEl.offsetHeight + root.querySelector(".text").offsetHeight + 30;
     // normal mode: the page scrolls, so the figure keeps at least 75 % of the screen's height
-    const H = present ? Math.max(vh - rootTop - 6 - fixed, 140) : Math.max(vh * 0.86 - fixed, vh * 0.75);
+    const H = present ? Math.max(vh - rootTop - 28 - fixed, 140) : Math.max(vh * 0.86 - fixed, vh * 0.75);
     this.minFont = window.innerWidth >= 1600 ? 18 : 14;
     const family = getComputedStyle(root).fontFamily || "sans-serif";
     const mono = getComputedStyle(this.numbersEl).fontFamily || "monospace";
@@ -293,16 +293,16 @@ class Player {
     const digits = Math.max(...panels.map((p) => String(Math.max(p.shape[0] + p.row0 - 1, p.shape[1] + p.col0 - 1)).length + (p.row0 < 0 || p.col0 < 0 ? 1 : 0)));
     const axisW = Math.ceil(axisFontMax * 0.62 * digits) + 8;
     const small = (p) => Math.max(p.shape[0], p.shape[1]) <= 5; // filters, products, db: numbers always fit
-    const place = (cell, boost = true) => {
+    const place = (cell, boost = true, compact = false) => {
       let x = 0, y = 0, rowH = 0, width = 0, lastGroup = null;
       const pos = [];
       for (const p of panels) {
         const c = boost && small(p) ? Math.max(cell, needCell) : cell;
         const gridW = p.shape[1] * c;
-        let tf = titleMax, tw = textWidth(p.title, tf, mono);
+        let tf = compact ? titleMin - 1 : titleMax, tw = textWidth(p.title, tf, mono);
         while (tw > gridW + axisW && tf > titleMin) { tf -= 1; tw = textWidth(p.title, tf, mono); }
         // a title still wider than its grid wraps at spaces onto more lines (never clipped)
-        const room = Math.max(gridW + axisW, 250);
+        const room = Math.max(gridW + axisW, compact ? 150 : 250);
         const lines = [];
         for (const word of p.title.split(" ")) {
           const cur = lines.length ? lines[lines.length - 1] + " " + word : word;
@@ -322,19 +322,20 @@ class Player {
       }
       return { pos, width, height: y + rowH };
     };
-    const search = (boost) => {
-      let lo = 4, hi = present ? 120 : 80;
+    const search = (boost, compact) => {
+      let lo = compact ? 2 : 4, hi = present ? 120 : 80;
       while (hi - lo > 1) {
         const mid = (lo + hi) >> 1;
-        const L = place(mid, boost);
+        const L = place(mid, boost, compact);
         if (L.width <= W && L.height <= H) lo = mid; else hi = mid;
       }
-      const L = place(lo, boost);
+      const L = place(lo, boost, compact);
       return { lo, L, fits: L.width <= W && L.height <= H };
     };
     // filters and other small panels get cells big enough for their numbers, if that still fits
     let best = search(true);
     if (!best.fits) best = search(false);
+    if (!best.fits) best = search(false, true); // many panels: small titles, narrow wrapping
     const { lo, L } = best;
     this.fontFor = fontFor;
     this.draw(L, axisW, Math.min(axisFontMax, Math.max(lo * 0.45, 9)));
