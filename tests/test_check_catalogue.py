@@ -228,7 +228,8 @@ CASES = [
         mistake(
             CONV_BACKWARD,
             "    for i in range(m):\n        a_prev_pad",
-            "    for i in range(m):\n        dW = np.zeros((f, f, n_C_prev, n_C))\n        db = np.zeros((1, 1, 1, n_C))\n        a_prev_pad",
+            "    for i in range(m):\n        dW = np.zeros((f, f, n_C_prev, n_C))\n        db = np.zeros((1, "
+            "1, 1, n_C))\n        a_prev_pad",
         ),
         "last example only",
     ),

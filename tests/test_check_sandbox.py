@@ -115,7 +115,8 @@ def test_results_are_arrays_only():
 def test_the_check_reports_nan_and_wrong_shape():
     nan = checker.check(
         "zero_pad",
-        "import numpy as np\ndef zero_pad(X, pad):\n    return np.full(X.shape[:1] + (X.shape[1] + 2*pad, X.shape[2] + 2*pad) + X.shape[3:], np.nan)\n",
+        "import numpy as np\ndef zero_pad(X, pad):\n    return np.full(X.shape[:1] + (X.shape[1] + 2*pad, "
+        "X.shape[2] + 2*pad) + X.shape[3:], np.nan)\n",
         PAD,
     )
     assert nan.verdicts[0].verdict == "differs" and "NaN" in nan.verdicts[0].detail

@@ -28,7 +28,8 @@ FUNCTIONS = (
 # conv_forward may call zero_pad and conv_single_step). The mask follows the chosen tie rule.
 _HELPERS = {
     "zero_pad": "def zero_pad(X, pad):\n    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), 'constant')\n",
-    "conv_single_step": "def conv_single_step(a_slice_prev, W, b):\n    return np.sum(a_slice_prev * W) + np.asarray(b).item()\n",
+    "conv_single_step": "def conv_single_step(a_slice_prev, W, b):\n"
+    "    return np.sum(a_slice_prev * W) + np.asarray(b).item()\n",
     "distribute_value": "def distribute_value(dz, shape):\n    return np.full(shape, dz / (shape[0] * shape[1]))\n",
 }
 _MASK = {

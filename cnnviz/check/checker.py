@@ -35,7 +35,7 @@ def check(
     ties: str = "first",
     i: int = 0,
     c: int = 0,
-    limits: sandbox.Limits = sandbox.Limits(),
+    limits: sandbox.Limits | None = None,
 ) -> Report:
     """Check the student's `function` (from `text`) on the lesson's inputs, the course's cells and extras.
 
@@ -43,7 +43,7 @@ def check(
     """
     chunks = source.extract(text, function, filename)
     cs = _cases.build(function, inputs, ties)
-    run = sandbox.run(chunks, function, [c_.args for c_ in cs], _cases.helpers(ties), limits)
+    run = sandbox.run(chunks, function, [c_.args for c_ in cs], _cases.helpers(ties), limits or sandbox.Limits())
     verdicts = [compare.judge(function, case, res, run.ended) for case, res in zip(cs, run.cases, strict=True)]
     lesson = next((k for k, case in enumerate(cs) if case.lesson), None)
     first = marks = None

@@ -128,10 +128,8 @@ def first_window(function: str, case: Case, v: Verdict, i: int = 0, c: int = 0) 
     if bad.ndim != 4:
         return {"step": 0, "cell": None, "where": f"{name}"}
     idx = np.argwhere(bad[i, :, :, c]) if bad.shape[0] > i and bad.shape[3] > c else np.empty((0, 2), int)
-    if len(idx):
-        cells = [(i, int(r), int(col), c) for r, col in idx]
-    else:
-        cells = [tuple(int(x) for x in np.argwhere(bad)[0])]
+    # Prefer the player's sample and channel; else the first differing cell anywhere.
+    cells = [(i, int(r), int(col), c) for r, col in idx] or [tuple(int(x) for x in np.argwhere(bad)[0])]
     if function == "zero_pad":
         pad = case.meta["pad"]
         n_H, n_W = bad.shape[1], bad.shape[2]

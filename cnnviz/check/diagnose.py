@@ -94,43 +94,51 @@ CATALOGUE: list[tuple[str, str, str, Callable]] = (
         (
             "conv_forward",
             "no stride in the window",
-            "Your windows start at `vert_start = h` (and `horiz_start = w`) without the stride: use `vert_start = h * stride`, `horiz_start = w * stride`.",
+            "Your windows start at `vert_start = h` (and `horiz_start = w`) without the stride: use "
+            "`vert_start = h * stride`, `horiz_start = w * stride`.",
             lambda k: _conv_fwd(*k.args, start_stride=False),
         ),
         (
             "conv_forward",
             "A_prev instead of a_prev_pad",
-            "You slice the window from `A_prev` (unpadded) instead of `a_prev_pad`: with pad > 0 every window is shifted by pad (or runs off the edge). Slice `a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]`.",
+            "You slice the window from `A_prev` (unpadded) instead of `a_prev_pad`: with pad > 0 every window "
+            "is shifted by pad (or runs off the edge). Slice `a_prev_pad[vert_start:vert_end, "
+            "horiz_start:horiz_end, :]`.",
             lambda k: _conv_fwd(*k.args, from_pad=False),
         ),
         (
             "conv_forward",
             "b added to every element",
-            "You add `b` to every element of the window before summing, so b counts f*f*n_C_prev times: compute `np.sum(a_slice_prev * W)` first, then add `b` once.",
+            "You add `b` to every element of the window before summing, so b counts f*f*n_C_prev times: "
+            "compute `np.sum(a_slice_prev * W)` first, then add `b` once.",
             lambda k: _conv_fwd(*k.args, bias_each=True),
         ),
         (
             "conv_single_step",
             "b added to every element",
-            "You add `b` to every element of the window before summing (`np.sum(a_slice_prev * W + b)`), so b counts f*f*n_C_prev times: `Z = np.sum(a_slice_prev * W) + b`.",
+            "You add `b` to every element of the window before summing (`np.sum(a_slice_prev * W + b)`), so b "
+            "counts f*f*n_C_prev times: `Z = np.sum(a_slice_prev * W) + b`.",
             lambda k: np.sum(k.args[0] * k.args[1] + k.args[2]),
         ),
         (
             "conv_backward",
             "no stride in the window",
-            "Your backward windows start at `vert_start = h` without the stride: use `vert_start = h * stride`, `horiz_start = w * stride`, as in the forward pass.",
+            "Your backward windows start at `vert_start = h` without the stride: use `vert_start = h * "
+            "stride`, `horiz_start = w * stride`, as in the forward pass.",
             lambda k: _conv_bwd(*k.args, start_stride=False),
         ),
         (
             "conv_backward",
             "[pad:-pad] with pad = 0",
-            "You unpad with `da_prev_pad[pad:-pad, pad:-pad, :]` (the course's hint): with pad = 0 that slice is empty (`0:-0`). Use `da_prev_pad[pad:n_H_prev + pad, pad:n_W_prev + pad, :]`, right for every pad.",
+            "You unpad with `da_prev_pad[pad:-pad, pad:-pad, :]` (the course's hint): with pad = 0 that slice "
+            "is empty (`0:-0`). Use `da_prev_pad[pad:n_H_prev + pad, pad:n_W_prev + pad, :]`, right for every pad.",
             lambda k: _conv_bwd(*k.args, course_unpad=True),
         ),
         (
             "conv_backward",
             "dW not summed over the batch",
-            "Your dW (and db) hold the last example only: initialise dW and db once, before `for i in range(m)`, and keep adding with `+=` over all m examples.",
+            "Your dW (and db) hold the last example only: initialise dW and db once, before `for i in "
+            "range(m)`, and keep adding with `+=` over all m examples.",
             lambda k: _conv_bwd(*k.args, dW_last=True),
         ),
     ]
@@ -138,7 +146,8 @@ CATALOGUE: list[tuple[str, str, str, Callable]] = (
         (
             "conv_backward",
             f"= instead of += ({name})",
-            f"You write `{name}[...] = ...` instead of `+=` in the backward loop: each window overwrites what earlier windows gave. Overlapping windows (and every window for dW, db) must add up: use `+=`.",
+            f"You write `{name}[...] = ...` instead of `+=` in the backward loop: each window overwrites what "
+            f"earlier windows gave. Overlapping windows (and every window for dW, db) must add up: use `+=`.",
             (lambda which: lambda k: _conv_bwd(*k.args, assign=(which,)))(name),
         )
         for name in ("dA_prev", "dW", "db")
@@ -147,13 +156,15 @@ CATALOGUE: list[tuple[str, str, str, Callable]] = (
         (
             "pool_backward",
             "= instead of +=",
-            "You write `dA_prev[...] = ...` instead of `+=`: where windows overlap, a later window overwrites an earlier one's gradient. Use `+=`.",
+            "You write `dA_prev[...] = ...` instead of `+=`: where windows overlap, a later window overwrites "
+            "an earlier one's gradient. Use `+=`.",
             lambda k: _pool_bwd(*k.args, k.meta["ties"], assign=True),
         ),
         (
             "pool_backward",
             "dividing by f",
-            "Your average-pooling gradient divides by f instead of f*f (`distribute_value`): each of the f*f cells gets dz / (f*f).",
+            "Your average-pooling gradient divides by f instead of f*f (`distribute_value`): each of the f*f "
+            "cells gets dz / (f*f).",
             lambda k: _pool_bwd(*k.args, k.meta["ties"], div_f=True),
         ),
         (

@@ -82,9 +82,10 @@ def run(
     function: str,
     calls: list[tuple],
     helpers: dict[str, str] | None = None,
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
 ) -> Run:
     """Run `function(*args)` for every args tuple in `calls`, in one sandboxed child process."""
+    limits = limits or Limits()
     t0 = time.perf_counter()
     job_dir = tempfile.mkdtemp(prefix="cnnviz-check-")
     try:
