@@ -81,6 +81,31 @@ def conv_backward(dZ, cache):
     return dA_prev, dW, db
 """
 )
+POOL_FORWARD = """
+def pool_forward(A_prev, hparameters, mode = "max"):
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    stride = hparameters["stride"]
+    n_H = int(1 + (n_H_prev - f) / stride)
+    n_W = int(1 + (n_W_prev - f) / stride)
+    n_C = n_C_prev
+    A = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range (n_C):
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]
+                    if mode == "max":
+                        A[i, h, w, c] = np.max(a_prev_slice)
+                    elif mode == "average":
+                        A[i, h, w, c] = np.mean(a_prev_slice)
+    cache = (A_prev, hparameters)
+    return A, cache
+"""
 MASK = """
 def create_mask_from_window(x):
     mask = (x == np.max(x))
@@ -155,6 +180,7 @@ CORRECT = {
     "conv_single_step": SINGLE.format(bias="b"),  # the course: a (1, 1, 1) array
     "conv_forward": CONV_FORWARD,
     "conv_backward": CONV_BACKWARD,
+    "pool_forward": POOL_FORWARD,
     "create_mask_from_window": MASK_FIRST,
     "distribute_value": DISTRIBUTE.format(div="n_H * n_W"),
     "pool_backward": POOL_BACKWARD,

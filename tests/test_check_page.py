@@ -120,3 +120,35 @@ def test_another_session_reruns_while_a_loop_runs():
     assert not other.exception
     assert still_running, "the other session's rerun only finished after the loop was stopped"
     assert done["report"].ended.startswith("time limit")
+
+
+CONV_ONE_CELL_WRONG = """
+import numpy as np
+def conv_forward(A_prev, W, b, hparameters):
+    stride, pad = hparameters['stride'], hparameters['pad']
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    n_H = (n_H_prev + 2 * pad - f) // stride + 1
+    n_W = (n_W_prev + 2 * pad - f) // stride + 1
+    A_prev_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    Z = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    a = A_prev_pad[i, h * stride:h * stride + f, w * stride:w * stride + f, :]
+                    Z[i, h, w, c] = np.sum(a * W[..., c]) + b[0, 0, 0, c] + (h == 1 and w == 2)
+    return Z, (A_prev, W, b, hparameters)
+"""
+
+
+def test_a_wrong_cell_is_marked_on_the_player_which_opens_its_window():
+    from player_helpers import data_of
+
+    at = page("lessons/convolution.py")
+    at = check(at, CONV_ONE_CELL_WRONG, "conv_forward")
+    data = data_of(at)
+    n_W = [p for p in data["board"]["panels"] if p["name"] == "Z"][0]["shape"][1]
+    assert data["marks"]["differs"]["Z"] == [[1, 2, 2, 3]]
+    assert data["step"] == 1 * n_W + 2
+    assert "First differing window: Z[0, 1, 2, 0]" in texts(at, "info")
