@@ -210,6 +210,13 @@ def mistake(code, old, new):
 
 CASES = [
     (
+        "pool_forward",
+        mistake(POOL_FORWARD, "vert_start = h * stride", "vert_start = h").replace(
+            "horiz_start = w * stride", "horiz_start = w"
+        ),
+        "without the stride",
+    ),
+    (
         "conv_forward",
         mistake(CONV_FORWARD, "vert_start = h * stride", "vert_start = h").replace(
             "horiz_start = w * stride", "horiz_start = w"

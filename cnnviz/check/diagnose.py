@@ -70,6 +70,19 @@ def _conv_bwd(dZ, cache, start_stride=True, assign=(), dW_last=False, course_unp
     return dA, dW, db
 
 
+def _pool_fwd(A, hp, mode="max"):
+    """pool_forward with `vert_start = h`, `horiz_start = w` (the stride forgotten)."""
+    f, stride = hp["f"], hp["stride"]
+    m, n_H_prev, n_W_prev, n_C = A.shape
+    n_H, n_W = _out(n_H_prev, f, stride), _out(n_W_prev, f, stride)
+    out = np.zeros((m, n_H, n_W, n_C))
+    for h in range(n_H):
+        for w in range(n_W):
+            a = A[:, h : h + f, w : w + f, :]
+            out[:, h, w, :] = a.max(axis=(1, 2)) if mode == "max" else a.mean(axis=(1, 2))
+    return out
+
+
 def _pool_bwd(dA, cache, mode, ties, assign=False, div_f=False):
     A, hp = cache
     f, stride = hp["f"], hp["stride"]
@@ -91,6 +104,13 @@ def _pool_bwd(dA, cache, mode, ties, assign=False, div_f=False):
 # (function, name, message, twin(case) -> expected output(s)) -- the catalogue.
 CATALOGUE: list[tuple[str, str, str, Callable]] = (
     [
+        (
+            "pool_forward",
+            "no stride in the window",
+            "Your pooling windows start at `vert_start = h` (and `horiz_start = w`) without the stride: "
+            "use `vert_start = h * stride`, `horiz_start = w * stride`.",
+            lambda k: _pool_fwd(*k.args),
+        ),
         (
             "conv_forward",
             "no stride in the window",
