@@ -152,3 +152,11 @@ def test_a_wrong_cell_is_marked_on_the_player_which_opens_its_window():
     assert data["marks"]["differs"]["Z"] == [[1, 2, 2, 3]]
     assert data["step"] == 1 * n_W + 2
     assert "First differing window: Z[0, 1, 2, 0]" in texts(at, "info")
+
+
+def test_the_pool_backward_page_picks_the_function_and_names_the_course_mask():
+    at = page("lessons/pool_backward.py")
+    at.selectbox(key="check/pool_backward/function").set_value("create_mask_from_window").run()
+    at = check(at, "import numpy as np\ndef create_mask_from_window(x):\n    return x == np.max(x)\n", "pool_backward")
+    # the default rule is the first maximum: the course's mask is named as the course's rule, not as wrong
+    assert "course's own rule" in texts(at, "warning") and not texts(at, "success")
