@@ -1,7 +1,6 @@
 """Lesson 4: conv_backward, dZ scattered back into dA_prev, dW and db."""
 
 from cnnviz.app import cached, check_panel, lesson
-from cnnviz.core import inputs
 
 s = lesson.settings()
 lesson.title(
@@ -14,7 +13,7 @@ row = lesson.controls(["f", "stride", "pad", "n_C", "grad"])
 A_prev, W, b, hparameters, Z, cache = lesson.conv_setup(s)
 (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
 (m, n_H, n_W, n_C) = Z.shape
-dZ = inputs.upstream_gradient(s["seed"], Z.shape, s["grad"])
+dZ = lesson.upstream(s, Z.shape, A_prev, W)  # issue 10: one random stream / the course's dZ = Z / your dZ
 dA_prev, dW, db = cached.conv_backward(dZ, cache)
 i, c = row.index("i", m), row.index("c", n_C)
 f, stride, pad = s["f"], s["stride"], s["pad"]

@@ -1,22 +1,22 @@
 """Lesson 5: pool_backward with create_mask_from_window and distribute_value."""
 
-from cnnviz.app import cached, check_panel, lesson
-from cnnviz.core import inputs
+from cnnviz.app import cached, check_panel, lesson, notebook
 
 s = lesson.settings()
 lesson.title(
     "5. Pooling backward",
     "Pooling has no weights, so only `dA_prev` is computed. **Max**: each `dA[i, h, w, c]` goes entirely to "
-    "the input that was the maximum (`create_mask_from_window`; with ties, only the first in row-major order, "
-    "as PyTorch does). **Average**: it is split evenly over the `f x f` window (`distribute_value`).",
+    "the input that was the maximum (`create_mask_from_window`; with ties, the rule chosen under the player: "
+    "the course's `x == np.max(x)` credits every tied maximum, PyTorch only the first in row-major order). "
+    "**Average**: it is split evenly over the `f x f` window (`distribute_value`).",
 )
 row = lesson.controls(["pool_f", "pool_stride", "mode", "grad"])
 A_prev, hparameters, A, cache = lesson.pool_setup(s)
 (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
 f, stride, mode = s["pool_f"], s["pool_stride"], s["mode"]
 (m, n_H, n_W, n_C) = A.shape
-dA = inputs.upstream_gradient(s["seed"], A.shape, s["grad"])
-dA_prev = cached.pool_backward(dA, cache, mode)
+dA = lesson.upstream(s, A.shape, A_prev)  # issue 10: one random stream / the course's dA / your dA
+dA_prev = cached.pool_backward(dA, cache, mode, s["ties"])
 i, c = row.index("i", m), row.index("c", n_C)
 
 lesson.arithmetic(
@@ -27,14 +27,9 @@ lesson.text(f"The animation follows example i = {i} and channel c = {c}: the dA[
 board = cached.pool_backward_board(dA, cache, mode, i, c, s.get("ties", "first"))
 lesson.player(board, "pool_back_player", s, marks=check_panel.marks("pool_backward"))  # issue 12 (helper F)
 lesson.notebook_printout("pool_backward", s)
-ties = cached.tied_windows(A_prev, hparameters) if mode == "max" else 0
-note = (
-    f"{ties} pooling window(s) of this input hold their maximum more than once: there max pooling has no "
-    "derivative, so a mismatch is expected (choose Values: normal for a tie-free input)."
-    if ties
-    else ""
-)
-lesson.grad_table(cached.check_pool_backward(A_prev, hparameters, mode, dA), note)
+tied = cached.tied_windows(A_prev, hparameters) if mode == "max" else 0
+note = notebook.gradcheck_note(s, tied, mode)  # issue 10: why the check differs at ties, under the rule in use
+lesson.grad_table(cached.check_pool_backward(A_prev, hparameters, mode, dA, s["ties"]), note)
 lesson.gif_button("Download this animation (GIF)", f"pool_backward_{mode}_f{f}_s{stride}.gif", board, "pool_back_gif")
 
 # issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run

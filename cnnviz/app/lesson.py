@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnviz.app import cached
+from cnnviz.app import cached, notebook
 from cnnviz.app import settings as params
 from cnnviz.core import inputs, windows
 from cnnviz.core.errors import InputError
@@ -60,6 +60,8 @@ def lesson_input(s: dict[str, Any]) -> np.ndarray:
     """A_prev (m, n_H_prev, n_W_prev, n_C_prev) for the lessons: random, or the image made small."""
     if s["source"] == "random":
         return inputs.random_tensor(s["seed"], s["m"], s["n_H_prev"], s["n_W_prev"], s["n_C_prev"], s["values"])
+    if s["source"] in notebook.SOURCES:  # issue 10 (helper C): the course's example, the student's arrays
+        return guard(notebook.lesson_input, s)
     try:
         image, caption = source_image(s)
     except images.ImageError as err:
@@ -82,7 +84,7 @@ def conv_weights(s: dict[str, Any], n_C_prev: int) -> tuple[np.ndarray, np.ndarr
 def conv_setup(s: dict[str, Any]) -> tuple:
     """(A_prev, W, b, hparameters, Z, cache) for the sidebar's settings; a bad combination stops the page."""
     A_prev = lesson_input(s)
-    W, b = conv_weights(s, A_prev.shape[3])
+    W, b = guard(notebook.conv_weights, s, A_prev)  # issue 10: one random stream, or the course's / your W, b
     hparameters = {"stride": s["stride"], "pad": s["pad"]}
     Z, cache = guard(cached.conv_forward, A_prev, W, b, hparameters)
     return A_prev, W, b, hparameters, Z, cache
@@ -206,7 +208,7 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
     Only what the page uses is drawn. Returns the row, whose `index(key, n)` draws `i`/`c` once the
     page knows how many exist.
     """
-    widths = [1.5 if params.SPECS[k].is_choice else 1 for k in keys] + [0.25] + [1] * len(indices) + [1.3]
+    widths = [1.5 if params.SPECS[k].is_choice else 1 for k in keys] + [0.25] + [1] * len(indices) + [1.6]
     cols = st.columns(widths, vertical_alignment="bottom", gap="small")
     for col, key in zip(cols, keys, strict=False):
         spec = params.SPECS[key]
@@ -233,8 +235,14 @@ def player(board: dict, key: str, s: dict[str, Any], marks: dict | None = None) 
     )
 
 
-def notebook_printout(*args: Any, **kwargs: Any) -> None:
-    """Hook for issue 10 (helper C): the notebook cell / own-arrays check under the player. Empty for now."""
+def notebook_printout(page: str, s: dict[str, Any]) -> None:
+    """Issue 10 (helper C): decimals, tie rule, what the notebook prints, the cell that reproduces the inputs."""
+    notebook.section(page, s)
+
+
+def upstream(s: dict[str, Any], shape: tuple[int, ...], A_prev: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
+    """Issue 10 (helper C): dZ / dA from the random stream (after A_prev, W, b), the course's cell or your file."""
+    return guard(notebook.upstream, s, shape, A_prev, W)
 
 
 def show(fig: go.Figure, key: str) -> None:

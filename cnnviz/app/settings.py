@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cnnviz.core import course
+
 SAMPLE_CHOICES = ("digit", "checkerboard", "disc", "scene")
 SPEEDS = {"slow": 1400, "normal": 700, "fast": 300}  # milliseconds per frame
 
@@ -34,10 +36,16 @@ class Spec:
 SPECS: dict[str, Spec] = {
     s.key: s
     for s in (
-        Spec("source", "Input", "random", choices=("random", "sample", "upload"), help="What A_prev is made of"),
+        Spec(
+            "source",
+            "Input",
+            "random",
+            choices=("random", "sample", "upload", "course", "mine"),
+            help="What A_prev is made of: random numbers, a picture, the course notebook's own example, your arrays",
+        ),
         Spec("values", "Values", "normal", choices=("normal", "integers"), help="integers make max-pool ties likely"),
         Spec("seed", "Seed", 1, 0, 9999, help="np.random.seed for the random tensor"),
-        Spec("m", "m (examples)", 2, 1, 4),
+        Spec("m", "m (examples)", 2, 1, 10),
         Spec("n_H_prev", "n_H_prev (height)", 8, 3, 16),
         Spec("n_W_prev", "n_W_prev (width)", 8, 3, 16),
         Spec("n_C_prev", "n_C_prev (channels)", 3, 1, 4),
@@ -50,10 +58,21 @@ SPECS: dict[str, Spec] = {
         Spec("pool_stride", "pool stride", 2, 1, 4),
         Spec("mode", "pool mode", "max", choices=("max", "average")),
         Spec("grad", "upstream gradient", "random", choices=("random", "ones"), help="dZ / dA fed to backward"),
-        Spec("i", "i (example shown)", 0, 0, 3),
+        Spec("i", "i (example shown)", 0, 0, 9),
         Spec("c", "c (channel shown)", 0, 0, 7),
         Spec("speed", "Animation speed", "normal", choices=tuple(SPEEDS)),
         Spec("step", "step", 0, 0, 4095),
+        # Issue 10 (helper C): the course's examples, the tie rule, precision.
+        Spec("version", "Notebook version", course.VERSIONS[0], choices=course.VERSIONS, help="Newest first"),
+        Spec("case", "Course example", 1, 1, 2, help="The notebook's case 1 / case 2 where a cell has two"),
+        Spec(
+            "ties",
+            "Max-pool tie rule",
+            "first",
+            choices=("all", "first"),
+            help="Which tied maxima of a window get its gradient",
+        ),
+        Spec("decimals", "Decimals", "2", choices=("2", "4", "8"), help="Digits shown in cells; hover shows all"),
         Spec("present", "Presentation mode", 0, 0, 1, help="Prose hidden, sidebar collapsed, a big player; Esc leaves"),
     )
 }

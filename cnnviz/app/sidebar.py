@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from cnnviz.app import notebook
 from cnnviz.app import settings as params
 from cnnviz.pictures import images
 
@@ -50,6 +51,8 @@ def keep_settings() -> None:
     for key in params.SPECS:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+    if st.session_state.pop("_leave_present", False):  # the player's Escape
+        st.session_state["present"] = False
 
 
 def _slider(key: str, hi: int | None = None) -> int:
@@ -88,17 +91,28 @@ def _input_section(page: str) -> None:
     images_only = page in IMAGE_PAGES
     with st.expander("Input", expanded=True):
         if images_only:
-            if st.session_state.get("source", params.DEFAULTS["source"]) == "random":
+            if st.session_state.get("source", params.DEFAULTS["source"]) not in ("sample", "upload"):
                 st.session_state["source"] = "sample"  # a picture page: random numbers are no picture
             source = _choice("source", choices=("sample", "upload"))
         else:
-            source = _choice("source")
+            st.session_state.setdefault("source", params.DEFAULTS["source"])
+            source = st.radio(
+                params.SPECS["source"].label,
+                params.SPECS["source"].choices,
+                format_func=notebook.SOURCE_LABELS.get,
+                key="source",
+                horizontal=True,
+                help=params.SPECS["source"].help,
+            )
         if source == "sample":
             st.session_state.setdefault("sample", params.DEFAULTS["sample"])
             st.selectbox("Sample image", params.SAMPLE_CHOICES, key="sample")
         if source == "upload":
             _upload()
         if images_only:
+            return
+        notebook.input_fields(page)  # issue 10 (helper C): course example / my arrays
+        if source in notebook.SOURCES:
             return
         if source == "random":
             _choice("values")
