@@ -15,8 +15,6 @@ import streamlit as st
 from cnnviz.check import checker, switch
 from cnnviz.core.errors import InputError
 
-VERDICT_ICON = {"matches": "✅", "differs": "❌", "raised": "💥", "wrong shape": "📐", "wrong type": "🔤"}
-
 
 def is_on() -> bool:
     """Checking runs students' code: on for a loopback-only server, else off; CNNVIZ_CHECK_CODE overrides."""
@@ -99,10 +97,7 @@ def _show(report: checker.Report) -> None:
         st.success(f"{report.function}: every case matches ({len(report.verdicts)} cases).")
     elif report.ended != "ok":
         st.error(f"{report.function}: {report.ended}. An endless loop? Your function must finish in 2 s of CPU.")
-    rows = [
-        {"case": v.title, "verdict": f"{VERDICT_ICON.get(v.verdict, '⏱')} {v.verdict}", "details": v.detail}
-        for v in report.verdicts
-    ]
+    rows = [{"case": v.title, "verdict": v.verdict, "details": v.detail} for v in report.verdicts]
     st.dataframe(rows, hide_index=True, width="stretch")
     for text in report.diagnosis:
         st.warning(text)
