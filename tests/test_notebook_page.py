@@ -120,6 +120,11 @@ def test_backward_examples_through_the_page_equal_layers(version):
         printed_value(second, "dA_prev[1,1] ="), layers.pool_backward(a["dA"], cache, "average")[1, 1].ravel()
     )
     assert any("mask =" in c for c in codes(at)) and any("distributed value =" in c for c in codes(at))
+    # The player animates that exact example: its dA_prev panel ends as layers' dA_prev[0, :, :, 0].
+    board = board_of(at)
+    (panel,) = [p for p in board["panels"] if p["array"] == "dA_prev"]
+    final = storyboard.values_at(board, panel["name"], board["n_steps"] - 1)
+    np.testing.assert_allclose(final, layers.pool_backward(a["dA"], cache, "max")[0, :, :, 0], rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("version", course.VERSIONS)
