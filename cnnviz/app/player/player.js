@@ -616,9 +616,11 @@ export default function (component) {
     else if (relayout) P.layout();
   } else {
     if (P) P.detach();
+    performance.mark("cnnviz-player-start"); // first paint diagnostics (bench/bench_app.py)
     P = new Player(parentElement, component);
     parentElement.__cnnvizPlayer = P;
     P.mount();
+    performance.mark("cnnviz-player-drawn");
   }
   P.attach();
   return () => P.detach();
