@@ -10,7 +10,7 @@ from PIL import Image
 
 from cnnviz.app import registry, sidebar, warmup
 
-# Issue 13 (helper E): every page's imports before any page runs; sessions arriving together wait here.
+# Every page's imports before any page runs (no first-request races); sessions arriving together wait here.
 warmup.warm()
 
 # A 4x4 grid with one window highlighted, drawn here: an icon name or emoji would be fetched from a font CDN.

@@ -173,7 +173,7 @@ def browser_times(photos: list[bytes]) -> None:
             paths[-1].write_bytes(data)
         page = chrome.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(f"{url}/feature_maps?source=upload")
-        browser.wait_for_chart(page, 60000)
+        browser.wait_for_player(page, 60000)
         box = page.locator('[data-testid="stMultiSelect"] input')
         for name in FILTERS:
             if name not in page.locator('[data-testid="stMultiSelect"]').inner_text():
@@ -183,7 +183,7 @@ def browser_times(photos: list[bytes]) -> None:
                 page.wait_for_timeout(300)
         page.keyboard.press("Escape")
         page.wait_for_function(f"() => document.querySelectorAll('[data-testid=stImage] img').length === {n_images}")
-        browser.wait_for_chart(page, 60000)
+        browser.wait_for_player(page, 60000)
         marks: dict[str, list[float]] = {"maps": [], "chart": [], "idle": []}
         for path in paths:
             before = page.evaluate("() => document.querySelector('[data-testid=stImage] img').src")

@@ -1,4 +1,4 @@
-"""The lesson player: storyboard sizes and build times (board_sizes); browser timings (helper B) below it.
+"""The lesson player: storyboard sizes and build times (board_sizes); browser timings below it.
 
 Budgets (issue 8): a storyboard's JSON <= 150 KB at the app's defaults (cnnviz/app/settings.py
 DEFAULTS), <= 1 MB at the worst settings the controls allow. Bytes = len(json.dumps(board)), what
@@ -111,7 +111,7 @@ def main() -> None:
     print_browser_timings()
 
 
-# ---- browser timings (helper B): the player in headless Chromium ------------------------------
+# ---- browser timings: the player in headless Chromium ------------------------------
 PAINT_JS = """async ({kind, n}) => {
   const root = document.querySelector('[data-testid="cnnviz-player"]');
   const P = root.parentElement.__cnnvizPlayer;

@@ -13,7 +13,7 @@ row = lesson.controls(["f", "stride", "pad", "n_C", "grad"])
 A_prev, W, b, hparameters, Z, cache = lesson.conv_setup(s)
 (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
 (m, n_H, n_W, n_C) = Z.shape
-dZ = lesson.upstream(s, Z.shape, A_prev, W)  # issue 10: one random stream / the course's dZ = Z / your dZ
+dZ = lesson.upstream(s, Z.shape, A_prev, W)  # one random stream / the course's dZ = Z / your dZ
 dA_prev, dW, db = cached.conv_backward(dZ, cache)
 i, c = row.index("i", m), row.index("c", n_C)
 f, stride, pad = s["f"], s["stride"], s["pad"]
@@ -24,12 +24,12 @@ lesson.arithmetic(
 )
 lesson.text(f"The animation follows example i = {i} and filter c = {c}: the dZ[{i}, :, :, {c}] cells one by one.")
 board = cached.conv_backward_board(dZ, cache, i, c)
-lesson.player(board, "conv_back_player", s, marks=check_panel.marks("conv_backward"))  # issue 12 (helper F)
+lesson.player(board, "conv_back_player", s, marks=check_panel.marks("conv_backward"))
 lesson.notebook_printout("conv_backward", s)
 lesson.grad_table(cached.check_conv_backward(A_prev, W, b, hparameters, dZ))
 lesson.gif_button("Download this animation (GIF)", f"conv_backward_f{f}_s{stride}_p{pad}.gif", board, "conv_back_gif")
 
-# issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run
+# Check your own code, sandboxed; its marks reach the player above on the next run
 check_panel.render(
     ["conv_backward"],
     {"A_prev": A_prev, "W": W, "b": b, "hparameters": hparameters, "dZ": dZ},

@@ -23,11 +23,11 @@ lesson.arithmetic(
 )
 lesson.stride_note(n_H_prev, f, stride, pad)
 board = cached.conv_forward_board(A_prev, W, b, hparameters, i, c)
-lesson.player(board, "conv_player", s, marks=check_panel.marks("conv_forward"))  # issue 12 (helper F)
+lesson.player(board, "conv_player", s, marks=check_panel.marks("conv_forward"))
 lesson.notebook_printout("conv_forward", s)
 lesson.gif_button("Download this animation (GIF)", f"conv_forward_f{f}_s{stride}_p{pad}.gif", board, "conv_gif")
 
-# issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run
+# Check your own code, sandboxed; its marks reach the player above on the next run
 check_panel.render(
     ["conv_forward", "conv_single_step"],
     {"A_prev": A_prev, "W": W, "b": b, "hparameters": hparameters},

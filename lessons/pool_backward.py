@@ -15,7 +15,7 @@ A_prev, hparameters, A, cache = lesson.pool_setup(s)
 (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
 f, stride, mode = s["pool_f"], s["pool_stride"], s["mode"]
 (m, n_H, n_W, n_C) = A.shape
-dA = lesson.upstream(s, A.shape, A_prev)  # issue 10: one random stream / the course's dA / your dA
+dA = lesson.upstream(s, A.shape, A_prev)  # one random stream / the course's dA / your dA
 dA_prev = cached.pool_backward(dA, cache, mode, s["ties"])
 i, c = row.index("i", m), row.index("c", n_C)
 
@@ -25,14 +25,14 @@ lesson.arithmetic(
 )
 lesson.text(f"The animation follows example i = {i} and channel c = {c}: the dA[{i}, :, :, {c}] cells one by one.")
 board = cached.pool_backward_board(dA, cache, mode, i, c, s.get("ties", "first"))
-lesson.player(board, "pool_back_player", s, marks=check_panel.marks("pool_backward"))  # issue 12 (helper F)
+lesson.player(board, "pool_back_player", s, marks=check_panel.marks("pool_backward"))
 lesson.notebook_printout("pool_backward", s)
 tied = cached.tied_windows(A_prev, hparameters) if mode == "max" else 0
-note = notebook.gradcheck_note(s, tied, mode)  # issue 10: why the check differs at ties, under the rule in use
+note = notebook.gradcheck_note(s, tied, mode)  # why the check differs at ties, under the rule in use
 lesson.grad_table(cached.check_pool_backward(A_prev, hparameters, mode, dA, s["ties"]), note)
 lesson.gif_button("Download this animation (GIF)", f"pool_backward_{mode}_f{f}_s{stride}.gif", board, "pool_back_gif")
 
-# issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run
+# Check your own code, sandboxed; its marks reach the player above on the next run
 check_panel.render(
     ["pool_backward", "create_mask_from_window", "distribute_value"],
     {"A_prev": A_prev, "hparameters": hparameters, "mode": mode, "dA": dA},

@@ -24,11 +24,11 @@ lesson.arithmetic(
 )
 lesson.stride_note(n_H_prev, f, stride, 0)
 board = cached.pool_forward_board(A_prev, hparameters, mode, i, c, s.get("ties", "first"))
-lesson.player(board, "pool_player", s, marks=check_panel.marks("pool_forward"))  # issue 12 (helper F)
+lesson.player(board, "pool_player", s, marks=check_panel.marks("pool_forward"))
 lesson.notebook_printout("pool_forward", s)
 lesson.gif_button("Download this animation (GIF)", f"pool_{mode}_f{f}_s{stride}.gif", board, "pool_gif")
 
-# issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run
+# Check your own code, sandboxed; its marks reach the player above on the next run
 check_panel.render(
     ["pool_forward"], {"A_prev": A_prev, "hparameters": hparameters, "mode": mode}, page="pool_forward", i=i, c=c
 )

@@ -25,9 +25,9 @@ lesson.arithmetic(
 if pad == 0 and not lesson.present():
     st.info("pad = 0: nothing is added. Raise pad to see the ring.")
 board = lesson.guard(cached.zero_pad_board, A_prev, pad, i, c)
-lesson.player(board, "pad_player", s, marks=check_panel.marks("zero_pad"))  # issue 12 (helper F)
+lesson.player(board, "pad_player", s, marks=check_panel.marks("zero_pad"))
 lesson.notebook_printout("zero_pad", s)
 lesson.gif_button("Download this animation (GIF)", f"zero_pad_p{pad}.gif", board, "pad_gif")
 
-# issue 12 (helper F): check your own code, sandboxed; its marks reach the player above on the next run
+# Check your own code, sandboxed; its marks reach the player above on the next run
 check_panel.render(["zero_pad"], {"A_prev": A_prev, "pad": pad}, page="zero_pad", i=i, c=c)

@@ -122,35 +122,6 @@ def watch_errors(page) -> list[str]:
     return errors
 
 
-def wait_for_chart(page, timeout_ms: int = 30000) -> None:
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout_ms)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
-
-
-STATE_JS = """() => {
-    const gd = document.querySelector('.js-plotly-plot');
-    if (!gd || !gd._fullLayout) return null;
-    const L = gd._fullLayout;
-    return JSON.stringify([(L.shapes || []).map(s => [s.x0, s.y0, s.x1, s.y1]),
-                           (L.annotations || []).map(a => a.text),
-                           gd.data.map(t => t.type + (t.x ? t.x.length : 0) + (t.z ? t.z.length : 0))]);
-}"""
-
-
-def chart_state(page) -> str:
-    """What the first chart currently draws: shapes, annotation texts, trace types and sizes."""
-    return page.evaluate(STATE_JS)
-
-
-def wait_for_change(page, before: str, timeout_ms: int = 15000) -> None:
-    """Wait until the first chart draws something other than `before`."""
-    page.wait_for_function(
-        f"(before) => {{ const now = ({STATE_JS})(); return now !== null && now !== before; }}",
-        arg=before,
-        timeout=timeout_ms,
-    )
-
-
 # ---- the lesson player (cnnviz/app/player) ------------------------------------------------------
 PLAYER = '[data-testid="cnnviz-player"]'
 

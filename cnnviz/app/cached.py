@@ -7,14 +7,11 @@ Storyboards are plain JSON-able dicts (base64 arrays inside): cheap to copy out 
 import streamlit as st
 
 from cnnviz.core import gradcheck, layers
-from cnnviz.draw import figures, gif
+from cnnviz.draw import gif
 from cnnviz.steps import storyboard, trace
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
 _boards = st.cache_data(max_entries=32, show_spinner=False)
-# Plotly figures are shared, not copied (unpickling a go.Figure re-validates it): only the Feature
-# maps preview still draws one (helper D moves it to the player).
-_shared = st.cache_resource(max_entries=8, show_spinner=False)
 
 conv_forward = _cache(layers.conv_forward)
 pool_forward = _cache(layers.pool_forward)
@@ -33,17 +30,13 @@ pool_forward_board = _boards(storyboard.pool_forward_board)
 conv_backward_board = _boards(storyboard.conv_backward_board)
 pool_backward_board = _boards(storyboard.pool_backward_board)
 
-conv_forward_figure = _shared(figures.conv_forward_figure)
-
 check_conv_backward = _cache(gradcheck.check_conv_backward)
 check_pool_backward = _cache(gradcheck.check_pool_backward)
 
-conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF (helper D)
+conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def board_gif(board: dict) -> bytes:
     """The GIF of a storyboard (the same board the player draws)."""
-    from cnnviz.draw import gif
-
     return gif.board_gif(board)

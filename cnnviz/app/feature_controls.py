@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +19,7 @@ import streamlit as st
 from PIL import Image, ImageDraw
 from streamlit_image_coordinates import streamlit_image_coordinates
 
+from cnnviz.app import memory
 from cnnviz.core.errors import InputError
 from cnnviz.pictures import features, kernels
 
@@ -296,37 +295,12 @@ def digest(image: np.ndarray) -> str:
     return h.hexdigest()
 
 
-class _Lru:
-    """A small thread-safe least-recently-used cache, shared by every session of this process.
-
-    Not st.cache_*: those record the st.* calls made while the function runs and replay them on a
-    hit, and the progress bar's placeholder lives outside the function (replaying it fails).
-    """
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self.entries: OrderedDict[tuple, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> object | None:
-        with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-        return None
-
-    def put(self, key: tuple, value: object) -> None:
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
-
-
-# Feature maps are large (8 filters at 1024x768: 113 MB of float64), so only a few are kept, and
-# they are shared, never copied or pickled. The PNG tiles drawn from them are small.
-_MAPS = _Lru(max_entries=3)
-_TILES = _Lru(max_entries=16)
+# Feature maps are large (8 filters at 1024x768: 113 MB of float64), so they are kept in byte-bounded
+# process-wide caches shared by every session, never copied or pickled. Not st.cache_*: those record the
+# st.* calls made while the function runs and replay them on a hit, and the progress bar's placeholder
+# lives outside the function (replaying it fails).
+_MAPS = memory.ByteLRU(256 * 2**20, name="feature maps", max_entries=3)
+_TILES = memory.ByteLRU(64 * 2**20, name="map tiles", max_entries=16)
 
 
 def feature_maps(

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from cnnviz.app import cached, notebook
@@ -60,7 +59,7 @@ def lesson_input(s: dict[str, Any]) -> np.ndarray:
     """A_prev (m, n_H_prev, n_W_prev, n_C_prev) for the lessons: random, or the image made small."""
     if s["source"] == "random":
         return inputs.random_tensor(s["seed"], s["m"], s["n_H_prev"], s["n_W_prev"], s["n_C_prev"], s["values"])
-    if s["source"] in notebook.SOURCES:  # issue 10 (helper C): the course's example, the student's arrays
+    if s["source"] in notebook.SOURCES:  # the course's example, the student's arrays
         return guard(notebook.lesson_input, s)
     try:
         image, caption = source_image(s)
@@ -68,7 +67,7 @@ def lesson_input(s: dict[str, Any]) -> np.ndarray:
         fail(err)
     A_prev = _resized(image, s["n_H_prev"], s["n_W_prev"])
     if not present():
-        from cnnviz.app import image_input  # the picture beside its tensor (helper D)
+        from cnnviz.app import image_input  # the picture beside its tensor
 
         image_input.show_source_image(image, A_prev, caption)
     st.caption(f"A_prev: {caption}, averaged down to {s['n_H_prev']}x{s['n_W_prev']} pixels (m = 1).")
@@ -84,7 +83,7 @@ def conv_weights(s: dict[str, Any], n_C_prev: int) -> tuple[np.ndarray, np.ndarr
 def conv_setup(s: dict[str, Any]) -> tuple:
     """(A_prev, W, b, hparameters, Z, cache) for the sidebar's settings; a bad combination stops the page."""
     A_prev = lesson_input(s)
-    W, b = guard(notebook.conv_weights, s, A_prev)  # issue 10: one random stream, or the course's / your W, b
+    W, b = guard(notebook.conv_weights, s, A_prev)  # one random stream, or the course's / your W, b
     hparameters = {"stride": s["stride"], "pad": s["pad"]}
     Z, cache = guard(cached.conv_forward, A_prev, W, b, hparameters)
     return A_prev, W, b, hparameters, Z, cache
@@ -236,18 +235,13 @@ def player(board: dict, key: str, s: dict[str, Any], marks: dict | None = None) 
 
 
 def notebook_printout(page: str, s: dict[str, Any]) -> None:
-    """Issue 10 (helper C): decimals, tie rule, what the notebook prints, the cell that reproduces the inputs."""
+    """decimals, tie rule, what the notebook prints, the cell that reproduces the inputs."""
     notebook.section(page, s)
 
 
 def upstream(s: dict[str, Any], shape: tuple[int, ...], A_prev: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
-    """Issue 10 (helper C): dZ / dA from the random stream (after A_prev, W, b), the course's cell or your file."""
+    """dZ / dA from the random stream (after A_prev, W, b), the course's cell or your file."""
     return guard(notebook.upstream, s, shape, A_prev, W)
-
-
-def show(fig: go.Figure, key: str) -> None:
-    """A Plotly figure (the Feature maps preview, until it moves to the player)."""
-    st.plotly_chart(fig, key=key, config={"displaylogo": False, "scrollZoom": False})
 
 
 def gif_button(label: str, file_name: str, make: Callable[[], bytes] | dict, key: str) -> None:

@@ -62,7 +62,7 @@ SPECS: dict[str, Spec] = {
         Spec("c", "c (channel shown)", 0, 0, 7),
         Spec("speed", "Animation speed", "normal", choices=tuple(SPEEDS)),
         Spec("step", "step", 0, 0, 4095),
-        # Issue 10 (helper C): the course's examples, the tie rule, precision.
+        # the course's examples, the tie rule, precision.
         Spec("version", "Notebook version", course.VERSIONS[0], choices=course.VERSIONS, help="Newest first"),
         Spec("case", "Course example", 1, 1, 2, help="The notebook's case 1 / case 2 where a cell has two"),
         Spec(

@@ -70,7 +70,7 @@ def _choice(key: str, horizontal: bool = True, choices: tuple[str, ...] | None =
 def _upload() -> None:
     """Keep the uploaded file in session state so switching source or page never loses it."""
     # No type filter and a Streamlit limit above the loader's: every file reaches images.load_image,
-    # whose reason (format, size, damage) the page shows in the main area (helper D). Streamlit's own
+    # whose reason (format, size, damage) the page shows in the main area. Streamlit's own
     # "Limit N MB" line would state the wrong limit: hidden, the real one is in the label.
     limit = images.MAX_FILE_BYTES // 2**20
     st.html(UPLOAD_CSS)
@@ -111,7 +111,7 @@ def _input_section(page: str) -> None:
             _upload()
         if images_only:
             return
-        notebook.input_fields(page)  # issue 10 (helper C): course example / my arrays
+        notebook.input_fields(page)  # course example / my arrays
         if source in notebook.SOURCES:
             return
         if source == "random":
@@ -124,7 +124,7 @@ def _input_section(page: str) -> None:
         _slider("n_W_prev")
         if source == "random":
             _slider("n_C_prev")
-        # Helper hook (issue 10): more Input fields go here.
+        # More input sources add their fields here.
 
 
 def render(page: str = "home") -> dict[str, int | str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Imported lazily by libraries we use, not by name in our code (each one a race seen or possible).
-EXTRA = ("pandas", "plotly.io", "plotly.graph_objects", "PIL.Image", "PIL.PngImagePlugin", "PIL.JpegImagePlugin")
+EXTRA = ("pandas", "PIL.Image", "PIL.PngImagePlugin", "PIL.JpegImagePlugin")
 
 _lock = threading.Lock()
 _done: dict[str, float] = {}
