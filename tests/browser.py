@@ -126,7 +126,7 @@ def watch_errors(page) -> list[str]:
 PLAYER = '[data-testid="cnnviz-player"]'
 
 
-def wait_for_player(page, timeout_ms: int = 30000) -> None:
+def wait_for_player(page, timeout_ms: int = 60000) -> None:
     """Wait until the lesson player has drawn its cells and Streamlit has finished the run."""
     page.wait_for_selector(f"{PLAYER} [data-cell]", timeout=timeout_ms)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
