@@ -13,7 +13,8 @@ import pytest
 from cnnviz.core import course, layers
 from cnnviz.core.errors import InputError
 
-SEED_NOTEBOOK = Path("/work/shared/seed/convolution-step-by-step.md")
+# shared/ (the course material) sits beside the checkout, for a developer and for CI alike.
+SEED_NOTEBOOK = Path(__file__).resolve().parents[2] / "shared" / "seed" / "convolution-step-by-step.md"
 EXAMPLES = [pytest.param(e, id=e.key) for v in course.VERSIONS for e in course.examples(v)]
 
 
