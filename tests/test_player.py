@@ -64,7 +64,10 @@ def test_board_id_changes_with_the_board_and_only_then():
     a, b = small_board(), small_board()
     assert player.board_id(a) == player.board_id(b)
     b["steps"][0]["numbers"][0]["text"] += " "
+    b["id"] = storyboard.content_id(b)  # builders stamp the id when they build; a changed board is a new build
     assert player.board_id(a) != player.board_id(b)
+    del b["id"]  # a board without a stamp (hand-made) is hashed on the spot
+    assert player.board_id(b) == storyboard.content_id(b) != player.board_id(a)
 
 
 def test_the_player_draws_every_overlay_role_of_the_contract():

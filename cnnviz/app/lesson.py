@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from cnnviz.app import cached, notebook
+from cnnviz.app import cached, image_input, notebook
+from cnnviz.app import player as player_component
 from cnnviz.app import settings as params
 from cnnviz.core import inputs, windows
 from cnnviz.core.errors import InputError
@@ -67,17 +68,9 @@ def lesson_input(s: dict[str, Any]) -> np.ndarray:
         fail(err)
     A_prev = _resized(image, s["n_H_prev"], s["n_W_prev"])
     if not present():
-        from cnnviz.app import image_input  # the picture beside its tensor
-
         image_input.show_source_image(image, A_prev, caption)
     st.caption(f"A_prev: {caption}, averaged down to {s['n_H_prev']}x{s['n_W_prev']} pixels (m = 1).")
     return A_prev
-
-
-def conv_weights(s: dict[str, Any], n_C_prev: int) -> tuple[np.ndarray, np.ndarray]:
-    return inputs.conv_params(
-        s["seed"], s["f"], n_C_prev, s["n_C"], s["values"] if s["source"] == "random" else "normal"
-    )
 
 
 def conv_setup(s: dict[str, Any]) -> tuple:
@@ -112,15 +105,6 @@ def guard(fn: Callable, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except InputError as err:
         fail(err)
-
-
-def pick(s: dict[str, Any], key: str, n: int, what: str) -> int:
-    """s[key] limited to 0..n-1, with a note when the sidebar asked for one that does not exist."""
-    value = int(s[key])
-    if value >= n:
-        st.caption(f"{key} = {value} does not exist here ({what} has {n}); showing {key} = {n - 1}.")
-        return n - 1
-    return value
 
 
 def size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None) -> str:
@@ -227,9 +211,7 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
 
 def player(board: dict, key: str, s: dict[str, Any], marks: dict | None = None) -> int:
     """The lesson player for `board`, opened on the link's step; returns the step the browser reported."""
-    from cnnviz.app import player as _player
-
-    return _player.show(
+    return player_component.show(
         board, key=key, step=int(s.get("step", 0)), decimals=int(s.get("decimals", 2)), present=present(), marks=marks
     )
 

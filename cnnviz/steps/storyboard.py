@@ -18,6 +18,7 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
       "code": [str, ...],                    # the course's loop body, one line each (from narration)
       "legend": {role: str},                 # what each overlay role means, in words (from draw.style)
       "toggles": {toggle_name: str},         # optional panels a button shows/hides, and the button text
+      "id": str,                             # digest of everything else (content_id): same id, same board
       "style": {                             # (added) colours from cnnviz.steps.style; renderers hard-code none
         "roles": {role: "#rrggbb"},          #   outline/mark colour of every overlay role, + "differs"
         "diverging": ["#rrggbb", ...],       #   11 stops, -vmax .. 0 .. +vmax ("signed" scales)
@@ -88,6 +89,8 @@ the player has the same few lines in JS.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 from collections.abc import Mapping
 
 import numpy as np
@@ -273,7 +276,14 @@ def _board(lesson: str, title: str, panels: list, static: dict, steps: list, cod
         "style": style.as_json(),
     }
     board.update(extra)
+    board["id"] = content_id(board)
     return board
+
+
+def content_id(board: dict) -> str:
+    """A short digest of a board's content (its "id" key aside), computed once when the board is built."""
+    content = {k: v for k, v in board.items() if k != "id"}
+    return hashlib.blake2b(json.dumps(content, sort_keys=True).encode(), digest_size=8).hexdigest()
 
 
 def _static_rects(names: list[str], rects: list[list[int]]) -> dict[str, list[list[int]]]:
@@ -660,9 +670,9 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
         "receives": {**_static_rects(dw, [_rect(0, f, 0, f)]), "db": [_rect(0, 1, 0, 1)]},
     }
     title = f"conv_backward, example i = {i}, filter c = {c}'s share"
-    board = _board("conv_backward", title, panels, static, out, code)
-    board["toggles"] = {"all_filters": f"Sum over all n_C = {n_C} filters"}
-    return board
+    return _board(
+        "conv_backward", title, panels, static, out, code, toggles={"all_filters": f"Sum over all n_C = {n_C} filters"}
+    )
 
 
 def zero_pad_board(A_prev: np.ndarray, pad: int, i: int = 0, c: int = 0) -> dict:

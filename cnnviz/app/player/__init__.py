@@ -7,12 +7,12 @@ has stopped stepping for a second, so a share link carries `step` and a reload r
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+
+from cnnviz.steps import storyboard
 
 HERE = Path(__file__).parent
 _CSS = (HERE / "player.css").read_text(encoding="utf-8")
@@ -27,8 +27,12 @@ _COMPONENT = st.components.v2.component(
 
 
 def board_id(board: dict) -> str:
-    """A short digest of the board: the browser keeps its step while the board stays the same."""
-    return hashlib.blake2b(json.dumps(board, sort_keys=True).encode(), digest_size=8).hexdigest()
+    """The board's content digest: the browser keeps its step while the board stays the same.
+
+    Builders put it in the board once (storyboard.content_id); hashing a 1 MB board on every rerun
+    was work the cache had already done.
+    """
+    return board.get("id") or storyboard.content_id(board)
 
 
 def _reported(key: str) -> int | None:
