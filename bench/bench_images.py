@@ -43,7 +43,7 @@ def pipeline(data: bytes, max_side: int) -> tuple[dict[str, float], tuple[int, .
     timings["features (all)"] = time.perf_counter() - t
     t = time.perf_counter()
     for stage in (maps.Z, maps.relu, maps.pooled):
-        features.maps_grid_png(stage, labels=FILTERS, cmap="RdBu_r" if stage is maps.Z else "gray")
+        features.maps_grid_png(stage, labels=FILTERS)  # colours by content, as the page (features.colour_rule)
     timings["grids (3 PNG)"] = time.perf_counter() - t
     timings["total"] = timings["load+downscale"] + timings["features (all)"] + timings["grids (3 PNG)"]
     return timings, loaded.array.shape
