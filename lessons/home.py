@@ -12,9 +12,10 @@ You have written `zero_pad`, `conv_forward` and `pool_backward` in the course no
 **watch** them run: every loop iteration of the course's code is a frame, with the window, the numbers it
 reads, what it computes and where the result lands — forward and backward.
 
-**Start with lesson 1** in the menu on the left, then go down the list. The sidebar's settings
-(input, `f`, `stride`, `pad`, pooling, which example `i` and channel `c`) are shared by every lesson
-and kept when you switch; the link under *Share this view* reopens exactly what you see.
+**Start with lesson 1** in the menu on the left, then go down the list. The sidebar holds the input
+(random, a course example, your arrays, a picture); each lesson shows its own settings (`f`, `stride`,
+`pad`, which example `i` and channel `c`) above its player. Settings are kept when you switch, and the
+link under *Share this view* reopens exactly what you see, step included.
 """
 )
 cols = st.columns(3)
@@ -28,7 +29,8 @@ cols[1].markdown(
 )
 cols[2].markdown("**Your pictures**\n\n6. Feature maps — a photo through edge and blur filters, ReLU, pooling")
 st.caption(
-    "In each figure: ▶ Play / ❚❚ Pause and the step slider run in your browser; the speed buttons change the pace. "
+    "In each player: ←/→ step, Space plays and pauses, Home/End jump; hover a cell to see its window, click to "
+    "jump there. All of it runs in your browser. "
     "Numbers use the course's NHWC layout: A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C)."
 )
 
