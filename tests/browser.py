@@ -96,6 +96,10 @@ def watch_errors(page) -> list[str]:
 
     On a page URL like /convolution the frontend first asks /convolution/_stcore/health and
     host-config (404), then the root: those two misses are Streamlit's, not ours.
+
+    A request the browser itself cancels (`net::ERR_ABORTED`: a rerun replaced the iframe or
+    image that asked for it, a reload dropped the old page's favicon) is not a failure; a refused
+    connection, a reset or an error status still is.
     """
     errors: list[str] = []
     probes = ("/_stcore/health", "/_stcore/host-config")
@@ -106,7 +110,12 @@ def watch_errors(page) -> list[str]:
             errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None
         ),
     )
-    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
+
+    def failed(request) -> None:
+        if "ERR_ABORTED" not in (request.failure or ""):
+            errors.append(f"request failed: {request.url} {request.failure}")
+
+    page.on("requestfailed", failed)
     page.on(
         "request",
         lambda r: (
