@@ -130,3 +130,42 @@ def test_rel_error_and_numerical_gradient_basics():
     grad = gradcheck.numerical_gradient(lambda v: v**2, x, df)
     np.testing.assert_allclose(grad, 2 * x * df, rtol=1e-8, atol=1e-8)
     np.testing.assert_array_equal(x, original)  # the caller's x is not perturbed
+
+
+@pytest.mark.parametrize("pad,stride,f", [(0, 1, 2), (1, 2, 3), (2, 3, 3)])
+def test_batched_differences_equal_the_one_element_reference(pad, stride, f):
+    """The batched centred differences the app shows are the reference loop's, element by element."""
+    hparameters = {"pad": pad, "stride": stride}
+    A_prev, W, b, dZ = conv_data(7, hparameters, shape=(3, 6, 5, 2), f=f, n_C=3)
+    forward = lambda a: fast.conv_forward(a, W, b, hparameters)[0]  # noqa: E731
+    reference = gradcheck.numerical_gradient(forward, A_prev, dZ)
+    np.testing.assert_allclose(gradcheck.numerical_gradient_per_example(forward, A_prev, dZ), reference, atol=1e-8)
+    dW, db = gradcheck.numerical_gradient_conv_weights(A_prev, W, b, hparameters, dZ)
+    ref_dW = gradcheck.numerical_gradient(lambda w: fast.conv_forward(A_prev, w, b, hparameters)[0], W, dZ)
+    ref_db = gradcheck.numerical_gradient(lambda c: fast.conv_forward(A_prev, W, c, hparameters)[0], b, dZ)
+    np.testing.assert_allclose(dW, ref_dW, atol=1e-8)  # filter by filter: swapping two filters fails here
+    np.testing.assert_allclose(db, ref_db, atol=1e-8)
+
+    pool = lambda a: fast.pool_forward(a, {"f": f, "stride": stride}, "average")[0]  # noqa: E731
+    dA = np.random.default_rng(8).standard_normal(pool(A_prev).shape)
+    np.testing.assert_allclose(
+        gradcheck.numerical_gradient_per_example(pool, A_prev, dA),
+        gradcheck.numerical_gradient(pool, A_prev, dA),
+        atol=1e-8,
+    )
+
+
+def test_the_batched_check_sees_an_example_mixed_with_another():
+    """The batch relies on examples being independent: for a forward that mixes them it is not the reference.
+
+    So the equality above is a property of the course's forwards, not of the batching.
+    """
+    A_prev = np.random.default_rng(3).standard_normal((2, 3, 3, 1))
+    dZ = np.ones((2, 3, 3, 1))
+    leaky = lambda a: a + a[:1]  # noqa: E731 - example 0 added to every example
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(
+            gradcheck.numerical_gradient_per_example(leaky, A_prev, dZ),
+            gradcheck.numerical_gradient(leaky, A_prev, dZ),
+            atol=1e-6,
+        )
