@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 from streamlit.testing.v1 import AppTest
+
+from cnnviz.app import player
 
 
 def data_of(at: AppTest, index: int = 0) -> dict:
     """What Python sent the player: {"id", "board", "step", "decimals", "present", "marks"}."""
-    return json.loads(at.get("bidi_component")[index].proto.json)
+    return player.decode(at.get("bidi_component")[index].proto.bytes)
 
 
 def board_of(at: AppTest, index: int = 0) -> dict:

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.app import feature_controls as fc
+from cnnviz.app import player
 from cnnviz.app import settings as params
 from cnnviz.core import windows
 from cnnviz.pictures import features, images, kernels
@@ -94,7 +95,7 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
 
 def board(at: AppTest) -> dict:
     """The storyboard the page sent to the player."""
-    return json.loads(at.get("bidi_component")[0].proto.json)["board"]
+    return player.decode(at.get("bidi_component")[0].proto.bytes)["board"]
 
 
 # --- Inputs ----------------------------------------------------------------------------------

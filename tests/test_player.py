@@ -36,7 +36,7 @@ def script(step: int, marks: dict | None = None, present: bool = False):
 
 
 def sent(at: AppTest) -> dict:
-    return json.loads(at.get("bidi_component")[0].proto.json)
+    return player.decode(at.get("bidi_component")[0].proto.bytes)
 
 
 def test_show_sends_the_board_once_with_its_settings():
@@ -96,3 +96,18 @@ def test_nothing_is_fetched_from_anywhere():
     for text in (JS, css):
         text = text.replace('"http://www.w3.org/2000/svg"', "")  # the SVG namespace is a name, not a request
         assert "http" not in text and "fetch(" not in text and "@import" not in text and "url(" not in text
+
+
+def test_the_board_travels_as_bytes_made_once_with_a_header_line_in_front():
+    """The header (id, step, ...) is one line the browser reads first; the board is parsed only when new."""
+    board = small_board()
+    packed = player.pack(board)
+    assert player.pack(packed) is packed  # a packed board is not packed again
+    assert json.loads(packed.json) == json.loads(json.dumps(board)) and packed.n_steps == board["n_steps"]
+    raw = player.encode(packed, 3, 4, True, {"differs": {}})
+    head, _, body = raw.partition(b"\n")
+    assert json.loads(head) == {"id": packed.id, "step": 3, "decimals": 4, "present": True, "marks": {"differs": {}}}
+    assert body == packed.json
+    assert player.decode(raw)["board"] == packed.board()
+    assert b"\n" not in packed.json  # the browser splits at the first newline
+    assert "indexOf(10)" in JS and "JSON.parse(text.decode(raw.subarray(0, nl)))" in JS

@@ -1,11 +1,14 @@
 """Bounded st.cache_data wrappers around the pure, heavy calls the pages make.
 
 One wrapper per function, made once at import, so every session shares the same cache entries.
-Storyboards are plain JSON-able dicts (base64 arrays inside): cheap to copy out of the cache.
+Storyboards are kept packed (player.Packed: their JSON bytes, made once), which is what the
+player sends: a cache hit copies bytes instead of rebuilding and re-serialising a dict.
 """
 
+import numpy as np
 import streamlit as st
 
+from cnnviz.app import player
 from cnnviz.core import gradcheck, layers
 from cnnviz.draw import gif
 from cnnviz.steps import storyboard, trace
@@ -24,11 +27,37 @@ trace_conv_backward = _cache(trace.trace_conv_backward)
 trace_pool_backward = _cache(trace.trace_pool_backward)
 tied_windows = _cache(trace.tied_windows)
 
-zero_pad_board = _boards(storyboard.zero_pad_board)
-conv_forward_board = _boards(storyboard.conv_forward_board)
-pool_forward_board = _boards(storyboard.pool_forward_board)
-conv_backward_board = _boards(storyboard.conv_backward_board)
-pool_backward_board = _boards(storyboard.pool_backward_board)
+
+@_boards
+def zero_pad_board(X: np.ndarray, pad: int, i: int = 0, c: int = 0) -> player.Packed:
+    return player.pack(storyboard.zero_pad_board(X, pad, i, c))
+
+
+@_boards
+def conv_forward_board(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: dict, i: int = 0, c: int = 0
+) -> player.Packed:
+    return player.pack(storyboard.conv_forward_board(A_prev, W, b, hparameters, i, c))
+
+
+@_boards
+def pool_forward_board(
+    A_prev: np.ndarray, hparameters: dict, mode: str = "max", i: int = 0, c: int = 0, ties: str = "first"
+) -> player.Packed:
+    return player.pack(storyboard.pool_forward_board(A_prev, hparameters, mode, i, c, ties))
+
+
+@_boards
+def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) -> player.Packed:
+    return player.pack(storyboard.conv_backward_board(dZ, cache, i, c))
+
+
+@_boards
+def pool_backward_board(
+    dA: np.ndarray, cache: tuple, mode: str = "max", i: int = 0, c: int = 0, ties: str = "first"
+) -> player.Packed:
+    return player.pack(storyboard.pool_backward_board(dA, cache, mode, i, c, ties))
+
 
 check_conv_backward = _cache(gradcheck.check_conv_backward)
 check_pool_backward = _cache(gradcheck.check_pool_backward)
@@ -37,6 +66,6 @@ conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def board_gif(board: dict) -> bytes:
+def board_gif(board: player.Packed | dict) -> bytes:
     """The GIF of a storyboard (the same board the player draws)."""
-    return gif.board_gif(board)
+    return gif.board_gif(board.board() if isinstance(board, player.Packed) else board)

@@ -19,7 +19,7 @@ import streamlit as st
 from PIL import Image, ImageDraw
 from streamlit_image_coordinates import streamlit_image_coordinates
 
-from cnnviz.app import memory
+from cnnviz.app import cached, memory, player
 from cnnviz.core.errors import InputError
 from cnnviz.pictures import features, kernels
 
@@ -349,12 +349,9 @@ def image_png(key: str, _image: np.ndarray, scale: float) -> tuple[bytes, tuple[
     return features.image_png(_image, scale)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def conv_board(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: dict, c: int) -> dict:
-    """The window animation of the preview: storyboard.conv_forward_board for sample 0, filter c (the player's data)."""
-    from cnnviz.steps import storyboard
-
-    return storyboard.conv_forward_board(A_prev, W, b, hparameters, 0, c)
+def conv_board(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: dict, c: int) -> player.Packed:
+    """The window animation of the preview: the conv_forward board for sample 0, filter c (packed)."""
+    return cached.conv_forward_board(A_prev, W, b, hparameters, 0, c)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

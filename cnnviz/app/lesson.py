@@ -209,7 +209,7 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
     return Controls(slots)
 
 
-def player(board: dict, key: str, s: dict[str, Any], marks: dict | None = None) -> int:
+def player(board: player_component.Packed, key: str, s: dict[str, Any], marks: dict | None = None) -> int:
     """The lesson player for `board`, opened on the link's step; returns the step the browser reported."""
     return player_component.show(
         board, key=key, step=int(s.get("step", 0)), decimals=int(s.get("decimals", 2)), present=present(), marks=marks
@@ -226,11 +226,11 @@ def upstream(s: dict[str, Any], shape: tuple[int, ...], A_prev: np.ndarray, W: n
     return guard(notebook.upstream, s, shape, A_prev, W)
 
 
-def gif_button(label: str, file_name: str, make: Callable[[], bytes] | dict, key: str) -> None:
+def gif_button(label: str, file_name: str, make: Callable[[], bytes] | player_component.Packed, key: str) -> None:
     """A download button that renders the GIF only when clicked (`make`: a storyboard or a callable)."""
     if present():
         return
-    if isinstance(make, dict):
+    if isinstance(make, (dict, player_component.Packed)):
         board = make
         make = lambda: cached.board_gif(board)  # noqa: E731
     st.download_button(

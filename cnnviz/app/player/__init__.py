@@ -3,10 +3,16 @@
 The board (cnnviz.steps.storyboard) is sent once; stepping, playing, hovering and clicking happen
 in the browser (player.js, SVG). The browser reports its step back only when the user pauses or
 has stopped stepping for a second, so a share link carries `step` and a reload reopens there.
+
+The board travels as JSON bytes made once, inside the shared cache (`pack`): a rerun adds one
+short header line (`encode`) instead of serialising (twice, with Streamlit's identity hash) a
+dict of up to 1 MB. The browser parses the board only when its id is new.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +41,39 @@ def board_id(board: dict) -> str:
     return board.get("id") or storyboard.content_id(board)
 
 
+@dataclass(frozen=True)
+class Packed:
+    """A storyboard as the player receives it: its id, its step count and its JSON bytes."""
+
+    id: str
+    n_steps: int
+    json: bytes
+
+    def board(self) -> dict[str, Any]:
+        """The storyboard itself (for the GIF export and tests)."""
+        return json.loads(self.json)
+
+
+def pack(board: dict[str, Any] | Packed) -> Packed:
+    """The board serialised once: compact JSON, with its content id."""
+    if isinstance(board, Packed):
+        return board
+    text = json.dumps(board, separators=(",", ":"))
+    return Packed(board_id(board), int(board.get("n_steps", 0)), text.encode("utf-8"))
+
+
+def encode(packed: Packed, step: int, decimals: int, present: bool, marks: dict[str, Any]) -> bytes:
+    """The component's data: a header line of JSON, a newline, the board's JSON (player.js decode)."""
+    head = {"id": packed.id, "step": step, "decimals": int(decimals), "present": bool(present), "marks": marks}
+    return json.dumps(head, separators=(",", ":")).encode("utf-8") + b"\n" + packed.json
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    """What the browser reads out of `encode`'s bytes: the header's keys and "board"."""
+    head, _, body = bytes(raw).partition(b"\n")
+    return {**json.loads(head), "board": json.loads(body)}
+
+
 def _reported(key: str) -> int | None:
     state = st.session_state.get(key)
     try:
@@ -44,7 +83,7 @@ def _reported(key: str) -> int | None:
 
 
 def show(
-    board: dict[str, Any],
+    board: dict[str, Any] | Packed,
     *,
     key: str,
     step: int = 0,
@@ -56,8 +95,8 @@ def show(
 
     Parameters
     ----------
-    board : dict
-        A storyboard (see cnnviz.steps.storyboard), JSON-able.
+    board : Packed or dict
+        A storyboard (see cnnviz.steps.storyboard), packed once by the cache that made it (`pack`).
     key : str
         The widget key (one per lesson figure).
     step : int
@@ -69,7 +108,8 @@ def show(
     marks : dict or None
         {"differs": {panel_name: [[r0, r1, c0, c1], ...]}}: cells drawn as another overlay role.
     """
-    n = int(board.get("n_steps", 0))
+    packed = pack(board)
+    n = packed.n_steps
     step = min(max(int(step), 0), max(n - 1, 0))
 
     def on_step() -> None:
@@ -82,14 +122,7 @@ def show(
         # is applied, which would overwrite it. The sidebar reads this flag first thing next run.
         st.session_state["_leave_present"] = True
 
-    data = {
-        "id": board_id(board),
-        "board": board,
-        "step": step,
-        "decimals": int(decimals),
-        "present": bool(present),
-        "marks": marks or {},
-    }
+    data = encode(packed, step, decimals, present, marks or {})
     result = _COMPONENT(key=key, data=data, default={"step": step}, on_step_change=on_step, on_escape_change=on_escape)
     reported = result.get("step") if hasattr(result, "get") else getattr(result, "step", None)
     try:

@@ -63,8 +63,18 @@ function inRect(r, c, q) {
   return r >= q[0] && r < q[1] && c >= q[2] && c < q[3];
 }
 
+// What Python sends (cnnviz/app/player/__init__.py, encode): one line of JSON with the id, step,
+// precision, presentation flag and marks, a newline, then the board's JSON, which is parsed only
+// when the id is new. A plain object is taken as it is.
+function decode(raw) {
+  if (!(raw instanceof Uint8Array)) return { head: raw, board: () => raw.board };
+  const nl = raw.indexOf(10);
+  const text = new TextDecoder();
+  return { head: JSON.parse(text.decode(raw.subarray(0, nl))), board: () => JSON.parse(text.decode(raw.subarray(nl + 1))) };
+}
+
 class Player {
-  constructor(host, args) {
+  constructor(host, args, data) {
     this.host = host;
     this.args = args;
     this.timer = null;
@@ -72,7 +82,7 @@ class Player {
     this.playing = false;
     this.speed = 1;
     this.toggles = {};
-    this.build(args.data);
+    this.build(data);
   }
 
   // ---------------------------------------------------------------- data
@@ -602,7 +612,9 @@ class Player {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { parentElement } = component;
+  const sent = decode(component.data);
+  const data = sent.head;
   let P = parentElement.__cnnvizPlayer;
   if (P && P.data.id === data.id) {
     // same board: keep the shown step; take the new precision, marks, presentation flag
@@ -617,7 +629,7 @@ export default function (component) {
   } else {
     if (P) P.detach();
     performance.mark("cnnviz-player-start"); // first paint diagnostics (bench/bench_app.py)
-    P = new Player(parentElement, component);
+    P = new Player(parentElement, component, Object.assign({}, data, { board: sent.board() }));
     parentElement.__cnnvizPlayer = P;
     P.mount();
     performance.mark("cnnviz-player-drawn");
