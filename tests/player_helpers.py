@@ -1,4 +1,4 @@
-"""Reading the lesson player out of an AppTest run, and setting a setting wherever it is drawn."""
+"""Reading the lesson player (and the gradient check) out of an AppTest run; setting a setting wherever it is drawn."""
 
 from __future__ import annotations
 
@@ -24,3 +24,10 @@ def set_setting(at: AppTest, key: str, value) -> None:
             found[0].set_value(value)
             return
     raise KeyError(f"no widget keyed {key!r} on this page")
+
+
+def gradient_check(at: AppTest) -> dict[str, tuple[float, str]]:
+    """The numerical gradient check's table on the page: {gradient: (relative error, verdict)}."""
+    (table,) = [m.value for m in at.markdown if "| gradient | relative error | verdict |" in m.value]
+    rows = [line.strip("|").split("|") for line in table.splitlines() if line.startswith("| `")]
+    return {name.strip(" `"): (float(err), verdict.strip(" *")) for name, err, verdict in rows}

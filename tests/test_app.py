@@ -4,7 +4,7 @@ import random
 from pathlib import Path
 
 import pytest
-from player_helpers import board_of, set_setting
+from player_helpers import board_of, gradient_check, set_setting
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.app import registry
@@ -205,9 +205,18 @@ def test_pool_backward_explains_a_gradient_check_at_tied_maxima():
     assert any("hold their maximum more than once" in c.value for c in tied.caption)
     untied = run("lessons/pool_backward.py")
     assert not any("hold their maximum more than once" in c.value for c in untied.caption)
-    assert "DIFFERS" not in str(untied.dataframe[0].value)
+    assert {verdict for _, verdict in gradient_check(untied).values()} == {"agrees"}
+    assert set(gradient_check(tied)) == {"dA_prev"}
 
 
 def test_feature_maps_still_renders():
     at = run("lessons/feature_maps.py")
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_conv_backward_shows_its_gradient_check_for_each_of_its_three_gradients():
+    at = run("lessons/conv_backward.py", query={"f": "2", "stride": "2", "pad": "1"})
+    assert_healthy(at)
+    check = gradient_check(at)
+    assert set(check) == {"dA_prev", "dW", "db"}
+    assert all(verdict == "agrees" and err < 1e-7 for err, verdict in check.values()), check
