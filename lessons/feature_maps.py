@@ -30,12 +30,12 @@ if s["source"] == "random":
     )
 try:
     with st.spinner("Decoding the image…"):
-        image, caption = lesson.source_image(s)
+        source = lesson.source_image(s)
 except images.ImageError as err:
     image_input.upload_error(err)  # in the main area, with the file's name
     st.stop()
+image, caption, key = source.image, source.caption, source.key  # shared, read-only; key names its content
 (n_H_prev, n_W_prev, n_C_prev) = image.shape
-key = fc.digest(image)
 
 # --- Filters: kernels, stride, pad, pooling -----------------------------------------------------
 choice = fc.kernel_picker(s["f"], s["pad"])

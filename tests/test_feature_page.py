@@ -10,11 +10,12 @@ import re
 from pathlib import Path
 
 import fixtures_images as F
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.app import feature_controls as fc
-from cnnviz.app import player
+from cnnviz.app import image_input, lesson, player
 from cnnviz.app import settings as params
 from cnnviz.core import windows
 from cnnviz.pictures import features, images, kernels
@@ -153,6 +154,21 @@ def test_an_uploaded_picture_is_used_at_its_working_size():
     s = at.session_state["settings"]
     assert_grid(at, fc.DEFAULT_KERNELS, loaded.array.shape, 3, s["stride"], s["pad"])
     assert shape_captions(at)[0].startswith("A_prev is your upload")
+
+
+def test_sessions_with_one_upload_share_one_decoded_read_only_picture():
+    """Thirty students with the same photo hold one decoded copy, not one each (nor one per rerun)."""
+    pictures = []
+    for _ in range(2):
+        at = open_page("upload")
+        at.file_uploader(key="upload_widget").set_value(("halves.png", F.rgb_png(), "image/png")).run()
+        healthy(at)
+        assert at.session_state["upload_key"] == image_input.upload_key(F.rgb_png())
+        at.run()  # a rerun uses the key stored with the upload
+        pictures.append(lesson.load_upload(F.rgb_png(), at.session_state["upload_key"]).array)
+    assert pictures[0] is pictures[1]
+    np.testing.assert_array_equal(pictures[0], images.load_image(F.rgb_png()).array)
+    assert not pictures[0].flags.writeable
 
 
 # --- The custom kernel ------------------------------------------------------------------------

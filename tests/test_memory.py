@@ -1,6 +1,12 @@
 """cnnviz.app.memory: caches bounded by bytes, per-session budgets, sessions forgotten."""
 
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
+import pytest
 
 from cnnviz.app import memory
 
@@ -38,3 +44,50 @@ def test_session_values_keep_within_the_session_budget_and_go_with_the_session()
     assert not memory.session_put("huge", b"z" * 2000, budget=1000)
     memory.forget_sessions(live=set())  # the session ended
     assert memory.session_get("maps") is None
+
+
+def test_threads_missing_one_key_at_once_make_it_once():
+    cache = memory.ByteLRU(2**20)
+    made, gate = [], threading.Event()
+
+    def make():
+        made.append(1)
+        gate.wait(5)  # everyone else arrives while the first is still making
+        return np.zeros(10)
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(cache.get_or_make, "photo", make) for _ in range(8)]
+        time.sleep(0.2)
+        gate.set()
+        values = [f.result() for f in futures]
+    assert len(made) == 1
+    assert all(v is values[0] for v in values)  # the same array, not copies
+
+
+def test_a_failed_make_is_not_kept_and_the_next_caller_tries_again():
+    cache = memory.ByteLRU(2**20)
+
+    def broken():
+        raise ValueError("not an image")
+
+    with pytest.raises(ValueError, match="not an image"):
+        cache.get_or_make("bad", broken)
+    assert cache.get_or_make("bad", lambda: b"ok") == b"ok"
+
+
+def test_heavy_work_runs_at_most_one_computation_per_core():
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def work():
+        with memory.heavy_work():
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: work(), range(8)))
+    assert most[0] == max(1, os.cpu_count() or 1)

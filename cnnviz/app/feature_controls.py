@@ -9,7 +9,6 @@ process-wide LRU (see _Lru for why not st.cache_*); the input's PNG and the prev
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 from dataclasses import dataclass
 
@@ -287,14 +286,6 @@ class ProgressBar:
         self.holder.empty()
 
 
-def digest(image: np.ndarray) -> str:
-    """A content key for an image array (st.cache_data only samples the pixels of big arrays)."""
-    image = np.ascontiguousarray(image)
-    h = hashlib.blake2b(image.data, digest_size=16)
-    h.update(f"{image.shape}{image.dtype}".encode())
-    return h.hexdigest()
-
-
 # Feature maps are large (8 filters at 1024x768: 113 MB of float64), so they are kept in byte-bounded
 # process-wide caches shared by every session, never copied or pickled. Not st.cache_*: those record the
 # st.* calls made while the function runs and replay them on a hit, and the progress bar's placeholder
@@ -314,16 +305,22 @@ def feature_maps(
     mode: str,
     progress: ProgressBar | None = None,
 ) -> features.FeatureMaps:
-    """features.compute_feature_maps, cached on key = digest(image) and the settings; progress only when computed.
+    """features.compute_feature_maps, cached on key (the image's content key) and the settings.
+
+    Made once for sessions asking at the same moment, one computation per core at a time; the
+    progress bar moves only in the session that computes.
 
     Raises ValueError (not cached) for settings that do not fit the image.
     """
     cache_key = (key, W.shape, W.tobytes(), stride, pad, pool_f, pool_stride, mode)
-    maps = _MAPS.get(cache_key)
-    if maps is None:
-        maps = features.compute_feature_maps(image, W, None, stride, pad, pool_f, pool_stride, mode, progress=progress)
-        _MAPS.put(cache_key, maps)
-    return maps
+
+    def compute() -> features.FeatureMaps:
+        with memory.heavy_work():
+            return features.compute_feature_maps(
+                image, W, None, stride, pad, pool_f, pool_stride, mode, progress=progress
+            )
+
+    return _MAPS.get_or_make(cache_key, compute)
 
 
 def feature_tiles(

@@ -8,13 +8,14 @@ what the numbers are made of. Also: upload errors in the main area (`upload_erro
 
 from __future__ import annotations
 
+import hashlib
 import io
+from typing import Any
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cnnviz.app.feature_controls import digest
 from cnnviz.pictures import images
 
 SHOWN_SIDE = 256  # pixels, the longer side of both pictures as sent
@@ -39,18 +40,19 @@ def _pngs(_image: np.ndarray, key: str, A_prev: np.ndarray) -> tuple[bytes, byte
     return _png(_image, Image.Resampling.BOX), _png(A_prev[0], Image.Resampling.NEAREST)
 
 
-def show_source_image(image: np.ndarray, A_prev: np.ndarray, caption: str) -> None:
+def show_source_image(source: Any, A_prev: np.ndarray) -> None:
     """Draw the source picture and A_prev[0] as pixels, side by side, with what each is.
 
     Arguments:
-    image -- the picture at its working size, shape (H, W, C), values in [0, 1]
+    source -- lesson.Source: .image, the picture at its working size, shape (H, W, C), values in
+              [0, 1]; .caption, what it is ("sample image 'disc'", "your upload"); .key, its content key
     A_prev -- the lesson's input made from it, shape (1, n_H_prev, n_W_prev, n_C_prev)
-    caption -- what the picture is ("sample image 'disc'", "your upload")
     """
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     if n_C_prev not in (1, 3):
         return  # not a picture's channels
-    picture, pixels = _pngs(image, digest(image), A_prev)
+    image, caption = source.image, source.caption
+    picture, pixels = _pngs(image, source.key, A_prev)
     left, right = st.columns(2, gap="small")
     with left:
         st.image(picture, output_format="PNG")
@@ -58,6 +60,11 @@ def show_source_image(image: np.ndarray, A_prev: np.ndarray, caption: str) -> No
     with right:
         st.image(pixels, output_format="PNG")
         st.caption(f"A_prev[0]: the same picture averaged down to {n_H_prev}×{n_W_prev}, one square per value")
+
+
+def upload_key(data: bytes) -> str:
+    """The content key of an upload's bytes (the sidebar stores it with the upload)."""
+    return "upload:" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def upload_error(err: Exception) -> None:

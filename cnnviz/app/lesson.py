@@ -6,12 +6,13 @@ Heavy pure work is wrapped in st.cache_data here (bounded), never inside the mat
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
-from cnnviz.app import cached, image_input, notebook
+from cnnviz.app import cached, image_input, memory, notebook
 from cnnviz.app import player as player_component
 from cnnviz.app import settings as params
 from cnnviz.core import inputs, windows
@@ -24,18 +25,37 @@ def settings() -> dict[str, Any]:
     return st.session_state.get("settings", dict(params.DEFAULTS))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def load_upload(data: bytes) -> images.LoadedImage:
-    return images.load_image(data)
+# Decoded pictures, shared by every session and never copied: a photo at its working size is
+# 10-20 MB, which st.cache_data would unpickle into a fresh copy on every rerun of every session.
+# The arrays are read-only.
+_IMAGES = memory.ByteLRU(160 * 2**20, name="decoded images", max_entries=8)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+def load_upload(data: bytes, key: str | None = None) -> images.LoadedImage:
+    """images.load_image, once per file content for all sessions. Raises images.ImageError (not cached)."""
+    return _IMAGES.get_or_make(key or image_input.upload_key(data), lambda: images.load_image(data))
+
+
 def sample(name: str) -> np.ndarray:
-    return images.sample_image(name)
+    def make() -> np.ndarray:
+        array = images.sample_image(name)
+        array.setflags(write=False)
+        return array
+
+    return _IMAGES.get_or_make("sample:" + name, make)
 
 
-def source_image(s: dict[str, Any]) -> tuple[np.ndarray, str]:
-    """The full-resolution image for the sample/upload sources, and a caption.
+@dataclass(frozen=True)
+class Source:
+    """The picture behind the sample/upload sources: shared and read-only, with its content key."""
+
+    image: np.ndarray
+    caption: str
+    key: str  # names the content: caches of what is made from the picture use it
+
+
+def source_image(s: dict[str, Any]) -> Source:
+    """The full-resolution image for the sample/upload sources, its caption and content key.
 
     Falls back to the chosen sample (and says so) when "upload" is chosen but nothing was uploaded.
     Raises images.ImageError for an unusable upload.
@@ -43,17 +63,18 @@ def source_image(s: dict[str, Any]) -> tuple[np.ndarray, str]:
     if s["source"] == "upload":
         data = st.session_state.get("upload_bytes")
         if data is not None:  # b"" is an upload too: load_image says the file is empty
-            loaded = load_upload(data)
+            key = st.session_state.get("upload_key") or image_input.upload_key(data)
+            loaded = load_upload(data, key)
             for note in loaded.notes:
                 st.info(note)
-            return loaded.array, "your upload"
+            return Source(loaded.array, "your upload", key)
         st.info("No image uploaded yet: choose one in the sidebar (Input). Showing the sample image meanwhile.")
-    return sample(s["sample"]), f"sample image '{s['sample']}'"
+    return Source(sample(s["sample"]), f"sample image '{s['sample']}'", "sample:" + s["sample"])
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def _resized(image: np.ndarray, n_H_prev: int, n_W_prev: int) -> np.ndarray:
-    return inputs.image_tensor(image, n_H_prev, n_W_prev)
+def _resized(key: str, _image: np.ndarray, n_H_prev: int, n_W_prev: int) -> np.ndarray:
+    return inputs.image_tensor(_image, n_H_prev, n_W_prev)
 
 
 def lesson_input(s: dict[str, Any]) -> np.ndarray:
@@ -63,13 +84,13 @@ def lesson_input(s: dict[str, Any]) -> np.ndarray:
     if s["source"] in notebook.SOURCES:  # the course's example, the student's arrays
         return guard(notebook.lesson_input, s)
     try:
-        image, caption = source_image(s)
+        source = source_image(s)
     except images.ImageError as err:
         fail(err)
-    A_prev = _resized(image, s["n_H_prev"], s["n_W_prev"])
+    A_prev = _resized(source.key, source.image, s["n_H_prev"], s["n_W_prev"])
     if not present():
-        image_input.show_source_image(image, A_prev, caption)
-    st.caption(f"A_prev: {caption}, averaged down to {s['n_H_prev']}x{s['n_W_prev']} pixels (m = 1).")
+        image_input.show_source_image(source, A_prev)
+    st.caption(f"A_prev: {source.caption}, averaged down to {s['n_H_prev']}x{s['n_W_prev']} pixels (m = 1).")
     return A_prev
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from cnnviz.app import notebook
+from cnnviz.app import image_input, notebook
 from cnnviz.app import settings as params
 from cnnviz.pictures import images
 
@@ -79,9 +79,10 @@ def _upload() -> None:
         key="upload_widget",
         help=f"Up to {limit} MB and {images.MAX_PIXELS // 10**6} megapixels; larger photos are downscaled.",
     )
-    if file is not None:
-        st.session_state["upload_bytes"] = file.getvalue()
-        st.session_state["upload_name"] = file.name
+    if file is not None and st.session_state.get("upload_id") != file.file_id:  # a new file: copied and hashed once
+        data = file.getvalue()
+        st.session_state.update(upload_bytes=data, upload_name=file.name, upload_id=file.file_id)
+        st.session_state["upload_key"] = image_input.upload_key(data)
     elif st.session_state.get("upload_name"):
         st.text(f"Using the earlier upload: {st.session_state['upload_name']}")  # plain text, never HTML
 

@@ -95,6 +95,7 @@ def warm() -> dict[str, float]:
         Image.init()  # every format plugin now, not at the first upload of that format
         from cnnviz.app import memory
 
+        memory.tune_malloc()  # large arrays in their own mappings, returned when freed
         memory.start_janitor()  # collects and trims once sessions have ended
         gc.collect()
         if os.environ.get("CNNVIZ_GC_FREEZE", "1") != "0":  # 0: only to measure what freezing buys
