@@ -91,3 +91,35 @@ def test_heavy_work_runs_at_most_one_computation_per_core():
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: work(), range(8)))
     assert most[0] == max(1, os.cpu_count() or 1)
+
+
+def test_content_key_tells_apart_what_differs_and_only_that():
+    a = np.arange(6.0).reshape(2, 3)
+    key = memory.content_key([a, {"stride": 1, "pad": 2}, 0])
+    assert key == memory.content_key([a.copy(), {"pad": 2, "stride": 1}, 0])  # content and dict order
+    different = [
+        [a.T.copy(), {"stride": 1, "pad": 2}, 0],  # same bytes count, other shape
+        [a.astype(np.float32), {"stride": 1, "pad": 2}, 0],  # other dtype
+        [a + np.eye(2, 3) * 1e-12, {"stride": 1, "pad": 2}, 0],  # one value
+        [a, {"stride": 2, "pad": 1}, 0],  # values swapped between keys
+        [a, {"stride": 1, "pad": 2}, "0"],
+        [a, {"stride": 1, "pad": 2}, 0.5],
+    ]
+    assert len({key, *(memory.content_key(v) for v in different)}) == 1 + len(different)
+    with pytest.raises(TypeError, match="set"):
+        memory.content_key([{1, 2}])
+
+
+def test_memoize_makes_once_and_shares_the_result():
+    cache = memory.ByteLRU(2**20)
+    calls = []
+
+    @memory.memoize(cache)
+    def packed(x, scale=1):
+        calls.append(1)
+        return (x * scale).tobytes()
+
+    x = np.ones(4)
+    first = packed(x, scale=2)
+    assert packed(x.copy(), scale=2) is first and len(calls) == 1
+    assert packed(x, scale=3) != first and len(calls) == 2

@@ -2,19 +2,21 @@
 
 One wrapper per function, made once at import, so every session shares the same cache entries.
 Storyboards are kept packed (player.Packed: their JSON bytes, made once), which is what the
-player sends: a cache hit copies bytes instead of rebuilding and re-serialising a dict.
+player sends, in a byte-budgeted memory.ByteLRU: a hit is the shared bytes themselves, no copy.
 """
 
 import numpy as np
 import streamlit as st
 
-from cnnviz.app import player
+from cnnviz.app import memory, player
 from cnnviz.core import gradcheck, layers
 from cnnviz.draw import gif
 from cnnviz.steps import storyboard, trace
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
-_boards = st.cache_data(max_entries=32, show_spinner=False)
+# Packed boards are immutable bytes: shared by every session without a copy, within a byte budget.
+_BOARDS = memory.ByteLRU(96 * 2**20, name="storyboards")
+_boards = memory.memoize(_BOARDS)
 
 conv_forward = _cache(layers.conv_forward)
 pool_forward = _cache(layers.pool_forward)

@@ -290,8 +290,8 @@ class ProgressBar:
 # process-wide caches shared by every session, never copied or pickled. Not st.cache_*: those record the
 # st.* calls made while the function runs and replay them on a hit, and the progress bar's placeholder
 # lives outside the function (replaying it fails).
-_MAPS = memory.ByteLRU(256 * 2**20, name="feature maps", max_entries=3)
-_TILES = memory.ByteLRU(64 * 2**20, name="map tiles", max_entries=16)
+_MAPS = memory.ByteLRU(256 * 2**20, name="feature maps", max_entries=3, drop_when_idle=True)
+_TILES = memory.ByteLRU(64 * 2**20, name="map tiles", max_entries=16, drop_when_idle=True)
 
 
 def feature_maps(

@@ -28,7 +28,7 @@ def settings() -> dict[str, Any]:
 # Decoded pictures, shared by every session and never copied: a photo at its working size is
 # 10-20 MB, which st.cache_data would unpickle into a fresh copy on every rerun of every session.
 # The arrays are read-only.
-_IMAGES = memory.ByteLRU(160 * 2**20, name="decoded images", max_entries=8)
+_IMAGES = memory.ByteLRU(160 * 2**20, name="decoded images", max_entries=8, drop_when_idle=True)
 
 
 def load_upload(data: bytes, key: str | None = None) -> images.LoadedImage:

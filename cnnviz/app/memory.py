@@ -24,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import functools
 import gc
+import hashlib
 import os
 import threading
 import time
@@ -58,11 +60,19 @@ def nbytes(value: object, _depth: int = 0) -> int:
     return int(size) if isinstance(size, int) else 32
 
 
+_DROP_WHEN_IDLE: list[ByteLRU] = []
+
+
 class ByteLRU:
     """A least-recently-used cache bounded by bytes (and optionally entries), safe across threads."""
 
-    def __init__(self, budget: int, name: str = "cache", max_entries: int | None = None) -> None:
+    def __init__(
+        self, budget: int, name: str = "cache", max_entries: int | None = None, drop_when_idle: bool = False
+    ) -> None:
+        """drop_when_idle: emptied by the janitor once no session is left (photos' maps: no one to serve)."""
         self.budget, self.name, self.max_entries = budget, name, max_entries
+        if drop_when_idle:
+            _DROP_WHEN_IDLE.append(self)
         self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -143,6 +153,54 @@ class ByteLRU:
 
     def stats(self) -> dict[str, int | str]:
         return {"name": self.name, "entries": len(self), "bytes": self._bytes, "budget": self.budget}
+
+
+def content_key(value: object, h: Any = None) -> str:
+    """A digest of arguments made of arrays, numbers, strings, bytes, dicts, lists and tuples.
+
+    Arrays count by dtype, shape and every byte (not sampled); dict keys in sorted order. Anything
+    else is a TypeError rather than a key that might mix two different inputs up.
+    """
+    top = h is None
+    h = hashlib.blake2b(digest_size=16) if top else h
+    if isinstance(value, np.ndarray):
+        h.update(f"a{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).data)
+    elif isinstance(value, bytes | bytearray):
+        h.update(b"b%d:" % len(value) + bytes(value))
+    elif value is None or isinstance(value, bool | int | float | str | np.generic):
+        text = repr(value.item() if isinstance(value, np.generic) else value)
+        h.update(f"{type(value).__name__}{len(text)}:{text}".encode())
+    elif isinstance(value, dict):
+        h.update(b"d%d" % len(value))
+        for k in sorted(value, key=repr):
+            content_key(k, h)
+            content_key(value[k], h)
+    elif isinstance(value, list | tuple):
+        h.update(b"l%d" % len(value))
+        for item in value:
+            content_key(item, h)
+    else:
+        raise TypeError(f"content_key cannot key a {type(value).__name__}")
+    return h.hexdigest() if top else ""
+
+
+def memoize(cache: ByteLRU) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Cache a pure function's results in `cache`, keyed by its name and content_key(arguments).
+
+    The result is shared by every caller, never copied: only for immutable results (bytes, frozen
+    dataclasses of bytes, read-only arrays).
+    """
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def cached(*args: Any, **kwargs: Any) -> Any:
+            key = (func.__qualname__, content_key([list(args), kwargs]))
+            return cache.get_or_make(key, lambda: func(*args, **kwargs))
+
+        return cached
+
+    return wrap
 
 
 # --- heavy work ----------------------------------------------------------------------------------
@@ -324,6 +382,9 @@ def _janitor_loop(interval: float) -> None:
                 continue
             if reaped or known - live:  # sessions ended (closed, or their reconnect TTL ran out)
                 forget_sessions(live)
+                if not live:  # the class has gone: what was made from its pictures serves no one
+                    for cache in _DROP_WHEN_IDLE:
+                        cache.clear()
                 release()
                 if os.environ.get("CNNVIZ_MEMORY_LOG"):
                     print(f"cnnviz.memory: {reaped} expired sessions shut down, {len(live)} live", flush=True)
