@@ -120,18 +120,23 @@ def photo_jpeg(width: int = 4000, height: int = 3000) -> bytes:
     return out.getvalue()
 
 
-def _xsrf_cookie(url: str) -> str | None:
-    """The _streamlit_xsrf cookie the server sets (the frontend echoes it as X-Xsrftoken)."""
+def _cookies(url: str) -> dict[str, str]:
+    """The cookies a browser holds after its first request: Streamlit's _streamlit_xsrf (the frontend
+    echoes it as X-Xsrftoken) and, behind `make serve`, nginx's cnnviz_worker (which worker is ours)."""
+    cookies: dict[str, str] = {}
     with urllib.request.urlopen(url + "/_stcore/health", timeout=10) as reply:
         for header in reply.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
-            if name.strip() == "_streamlit_xsrf":
-                return rest.split(";", 1)[0]
-    return None
+            cookies[name.strip()] = rest.split(";", 1)[0]
+    return cookies
 
 
-def _put_file(url: str, upload_url: str, data: bytes, name: str, xsrf: str | None) -> int:
-    """PUT one file as the frontend does (multipart field "file", XSRF header + cookie); HTTP status."""
+def _cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def _put_file(url: str, upload_url: str, data: bytes, name: str, cookies: dict[str, str]) -> int:
+    """PUT one file as the frontend does (multipart field "file", XSRF header + cookies); HTTP status."""
     boundary = "cnnvizbench" + os.urandom(8).hex()
     body = (
         (
@@ -144,9 +149,10 @@ def _put_file(url: str, upload_url: str, data: bytes, name: str, xsrf: str | Non
     target = upload_url if upload_url.startswith("http") else url + upload_url
     request = urllib.request.Request(target, data=body, method="PUT")
     request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
-    if xsrf:
-        request.add_header("X-Xsrftoken", xsrf)
-        request.add_header("Cookie", f"_streamlit_xsrf={xsrf}")
+    if cookies.get("_streamlit_xsrf"):
+        request.add_header("X-Xsrftoken", cookies["_streamlit_xsrf"])
+    if cookies:
+        request.add_header("Cookie", _cookie_header(cookies))
     with urllib.request.urlopen(request, timeout=60) as reply:
         return reply.status
 
@@ -238,7 +244,7 @@ async def student(
         await ws.send(back.SerializeToString())
         response = await asyncio.wait_for(file_urls.get(), ANSWER_TIMEOUT_S)
         urls = response.file_urls[0]
-        await asyncio.to_thread(_put_file, url, urls.upload_url, upload, "photo.jpg", xsrf)
+        await asyncio.to_thread(_put_file, url, urls.upload_url, upload, "photo.jpg", cookies)
         states = states_now()
         state = WidgetState(id=uploader)
         info = state.file_uploader_state_value.uploaded_file_info.add()
@@ -247,8 +253,8 @@ async def student(
         states[uploader] = state
         tally.latencies.append(await answered([s for s in states.values() if s is not None]))
 
-    xsrf = await asyncio.to_thread(_xsrf_cookie, url) if upload else None
-    headers = {"Cookie": f"_streamlit_xsrf={xsrf}"} if xsrf else None
+    cookies = await asyncio.to_thread(_cookies, url)  # as a browser: the page first, then the websocket
+    headers = {"Cookie": _cookie_header(cookies)} if cookies else None
     async with websockets.connect(
         ws_url,
         subprotocols=["streamlit"],
