@@ -496,7 +496,7 @@ def pool_backward_board(
             where = ", ".join(f"({s.vert_start + r}, {s.horiz_start + q})" for r, q in chosen)
             numbers = [
                 _line(f"dA[{i}, {s.h}, {s.w}, {c}] = {{0}}", s.da),
-                _line(f"mask = create_mask_from_window(a_prev_slice): True at {where}   ({style.tie_words(ties)})"),
+                _line(f"mask = create_mask_from_window(a_prev_slice): True at {where}; rule: {style.tie_words(ties)}"),
                 _line(f"dA_prev[{i}, {where}, {c}] += mask * dA[{i}, {s.h}, {s.w}, {c}] = {{0}}", s.da),
             ]
         else:
