@@ -27,7 +27,7 @@ def set_setting(at: AppTest, key: str, value) -> None:
 
 
 def gradient_check(at: AppTest) -> dict[str, tuple[float, str]]:
-    """The numerical gradient check's table on the page: {gradient: (relative error, verdict)}."""
-    (table,) = [m.value for m in at.markdown if "| gradient | relative error | verdict |" in m.value]
+    """The numerical gradient check's table on the page: {gradient: (difference, verdict)}."""
+    (table,) = [m.value for m in at.markdown if "| gradient | difference | verdict |" in m.value]
     rows = [line.strip("|").split("|") for line in table.splitlines() if line.startswith("| `")]
     return {name.strip(" `"): (float(err), verdict.strip(" *")) for name, err, verdict in rows}

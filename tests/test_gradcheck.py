@@ -169,3 +169,19 @@ def test_the_batched_check_sees_an_example_mixed_with_another():
             gradcheck.numerical_gradient(leaky, A_prev, dZ),
             atol=1e-6,
         )
+
+
+def test_difference_is_the_courses_norm_formula_and_does_not_flag_a_right_backward_at_large_settings():
+    x, y = np.array([3.0, 4.0]), np.array([3.0, 4.1])
+    assert gradcheck.difference(x, y) == pytest.approx(0.1 / (5 + np.hypot(3, 4.1)))
+    assert gradcheck.difference(np.zeros(3), np.zeros(3)) == 0.0
+    with pytest.raises(ValueError, match=r"\(2,\) and \(3,\)"):
+        gradcheck.difference(x, np.zeros(3))
+    # Large inputs: the element-wise rel_error of this right backward passes 1e-7; the difference does not.
+    hparameters = {"pad": 3, "stride": 1}
+    A_prev, W, b, dZ = conv_data(1, hparameters, shape=(4, 16, 16, 4), f=4, n_C=8)
+    forward = lambda a: fast.conv_forward(a, W, b, hparameters)[0]  # noqa: E731
+    dA_prev = fast.conv_backward(dZ, fast.conv_forward(A_prev, W, b, hparameters)[1])[0]
+    numerical = gradcheck.numerical_gradient_per_example(forward, A_prev, dZ)
+    assert gradcheck.difference(dA_prev, numerical) < 1e-9
+    assert gradcheck.check_conv_backward(A_prev, W, b, hparameters, dZ)["dA_prev"] < 1e-7

@@ -260,15 +260,16 @@ def gif_button(label: str, file_name: str, make: Callable[[], bytes] | player_co
 
 
 def grad_table(errors: dict[str, float], note: str = "") -> None:
-    """The numerical gradient check's relative errors, with a verdict per array."""
+    """The numerical gradient check's differences (gradcheck.difference), with a verdict per array."""
     if present():
         return
     # A Markdown table: three rows do not need st.dataframe's Arrow round trip on every rerun
     rows = "".join(
         f"| `{name}` | {err:.2e} | {'agrees' if err < 1e-7 else '**DIFFERS**'} |\n" for name, err in errors.items()
     )
-    st.markdown("**Numerical gradient check**\n\n| gradient | relative error | verdict |\n|---|---|---|\n" + rows)
+    st.markdown("**Numerical gradient check**\n\n| gradient | difference | verdict |\n|---|---|---|\n" + rows)
     st.caption(
         "Centred finite differences (h = 1e-5) of sum(output * upstream gradient) against the analytic "
-        "backward pass; below 1e-7 they agree. " + note
+        "backward pass. difference = ‖analytic − numerical‖ / (‖analytic‖ + ‖numerical‖), over the whole array, "
+        "as in the course's gradient-checking exercise; below 1e-7 they agree. " + note
     )
