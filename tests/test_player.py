@@ -111,3 +111,12 @@ def test_the_board_travels_as_bytes_made_once_with_a_header_line_in_front():
     assert player.decode(raw)["board"] == packed.board()
     assert b"\n" not in packed.json  # the browser splits at the first newline
     assert "indexOf(10)" in JS and "JSON.parse(text.decode(raw.subarray(0, nl)))" in JS
+
+
+def test_the_gif_download_draws_the_packed_board_the_player_got():
+    from cnnviz.app import cached
+
+    A_prev = inputs.random_tensor(0, 1, 4, 4, 1, "normal")
+    packed = cached.pool_forward_board(A_prev, {"f": 2, "stride": 2})
+    assert isinstance(packed, player.Packed) and cached.pool_forward_board(A_prev, {"f": 2, "stride": 2}) is packed
+    assert cached.board_gif(packed)[:6] == b"GIF89a"
