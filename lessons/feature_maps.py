@@ -71,14 +71,6 @@ with right:
         f"pad = {pad} ({pad_source}); then ReLU; then **{mode} pooling** with f = {pool_f}, stride = {pool_stride} "
         "(the sidebar's *Pooling*)."
     )
-    lesson.arithmetic(
-        lesson.size_formula("n_H", "n_H_prev", n_H_prev, f, stride, pad),
-        lesson.size_formula("n_W", "n_W_prev", n_W_prev, f, stride, pad),
-        lesson.size_formula("n_H_pool", "n_H", n_H, pool_f, pool_stride, None),
-        lesson.size_formula("n_W_pool", "n_W", n_W, pool_f, pool_stride, None),
-        f"A_prev {(1, n_H_prev, n_W_prev, n_C_prev)}  conv  W {W.shape}  ->  Z {(1, n_H, n_W, n_C)}",
-        f"ReLU  ->  max(Z, 0) {(1, n_H, n_W, n_C)}  {mode} pool  ->  A {(1, n_H_pool, n_W_pool, n_C)}",
-    )
     t = maps.timings
     st.caption(
         f"Computed in {fc.seconds(t['total'])} (conv {fc.seconds(t['conv'])}, ReLU {fc.seconds(t['relu'])}, "
@@ -87,6 +79,15 @@ with right:
         "and there is one filter per kernel. RGB pictures are filtered on their luminance: "
         f"W[:, :, k, c] = kernel × {LUMA}[k]."
     )
+# The shape arithmetic at the page's full width: its formulas are wider than the column beside the picture
+lesson.arithmetic(
+    lesson.size_formula("n_H", "n_H_prev", n_H_prev, f, stride, pad),
+    lesson.size_formula("n_W", "n_W_prev", n_W_prev, f, stride, pad),
+    lesson.size_formula("n_H_pool", "n_H", n_H, pool_f, pool_stride, None),
+    lesson.size_formula("n_W_pool", "n_W", n_W, pool_f, pool_stride, None),
+    f"A_prev {(1, n_H_prev, n_W_prev, n_C_prev)}  conv  W {W.shape}  ->  Z {(1, n_H, n_W, n_C)}",
+    f"ReLU  ->  max(Z, 0) {(1, n_H, n_W, n_C)}  {mode} pool  ->  A {(1, n_H_pool, n_W_pool, n_C)}",
+)
 
 # --- The grid: one row per filter --------------------------------------------------------------
 st.subheader("Feature maps")

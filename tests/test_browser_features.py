@@ -64,3 +64,14 @@ def test_a_heic_photo_is_accepted(app_url, page, tmp_path):
     main.get_by_text("A_prev is your upload: 20×40×3").wait_for(timeout=60000)
     assert not main.locator('[data-testid="stAlert"]', has_text="cannot be used").count()
     assert not page.errors, page.errors
+
+
+def test_the_shape_arithmetic_is_not_clipped_at_1280(app_url, page):
+    """The formulas sat in the column beside the picture and scrolled sideways at 1280x720."""
+    page.goto(app_url + "/feature_maps", wait_until="networkidle")
+    block = page.locator('[data-testid="stMain"] [data-testid="stCode"]', has_text="n_H_pool = floor(").first
+    block.wait_for(timeout=60000)
+    pre = block.locator("pre").first
+    widths = pre.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], f"scrollWidth {widths[0]} > clientWidth {widths[1]}: the formulas are clipped"
+    assert not page.errors, page.errors
