@@ -269,3 +269,28 @@ def test_decimals_reach_the_player(decimals):
     healthy(at)
     assert data_of(at)["decimals"] == int(decimals)
     assert [r for r in at.radio if r.key == "decimals"][0].value == decimals
+
+
+@pytest.mark.parametrize(
+    ("page", "numbers", "upstream"),
+    [
+        ("conv_backward", ["f", "stride", "pad", "n_C"], "the course cell's (dZ = Z)"),
+        ("pool_backward", ["pool_f", "pool_stride"], "the course cell's"),
+    ],
+)
+def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream(page, numbers, upstream):
+    at = run(PAGE_FILES[page], {"source": "course"})
+    healthy(at)
+    for key in numbers:
+        box = at.number_input(key=key)
+        assert box.disabled, f"{key} is the cell's: not editable"
+        assert "fixed by the notebook's cell" in box.help
+    shown = [t for t in at.text_input if t.label == "upstream"]
+    assert [t.value for t in shown] == [upstream] and shown[0].disabled
+    assert not [r for r in at.radio if r.key == "grad"], "no random/ones choice the cell would ignore"
+
+    at.radio(key="source").set_value("random").run()  # back to random: editable again, the choice is back
+    healthy(at)
+    assert not any(at.number_input(key=key).disabled for key in numbers)
+    assert [r.value for r in at.radio if r.key == "grad"] == ["random"]
+    assert not [t for t in at.text_input if t.label == "upstream"]

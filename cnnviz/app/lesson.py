@@ -214,15 +214,21 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
     """
     widths = [1.5 if params.SPECS[k].is_choice else 1 for k in keys] + [0.25] + [1] * len(indices) + [1.6]
     cols = st.columns(widths, vertical_alignment="bottom", gap="small")
+    fixed = notebook.fixed_settings()  # what the course's cell or the student's file decides
     for col, key in zip(cols, keys, strict=False):
         spec = params.SPECS[key]
         st.session_state.setdefault(key, spec.default)
         label = SHORT.get(key, key)
         with col:
-            if spec.is_choice:
+            if key in fixed and spec.is_choice:  # e.g. the upstream gradient: the cell's, not random or ones
+                st.text_input(label, value=fixed[key], disabled=True, key=f"_fixed_{key}_{fixed[key]}", help=spec.label)
+            elif spec.is_choice:
                 st.radio(label, spec.choices, key=key, horizontal=True, help=spec.label)
             else:
-                st.number_input(label, min_value=spec.lo, max_value=spec.hi, step=1, key=key, help=spec.label)
+                where = f" ({fixed[key]})" if key in fixed else ""
+                st.number_input(
+                    label, spec.lo, spec.hi, step=1, key=key, help=spec.label + where, disabled=key in fixed
+                )
     slots = dict(zip(indices, cols[len(keys) + 1 : len(keys) + 1 + len(indices)], strict=True))
     with cols[-1]:
         st.session_state["present"] = present()  # a link's present=1 arrives as an int

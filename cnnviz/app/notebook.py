@@ -61,13 +61,27 @@ def example(s: dict[str, Any], page: str | None = None) -> course.Example:
 # --- sidebar ---------------------------------------------------------------------------------------
 
 
-def _apply_hyperparameters(page: str, hp: dict[str, int]) -> None:
-    """Put an example's (or a file's) hyperparameters into the lesson's settings before the lesson draws them."""
+def _apply_hyperparameters(page: str, hp: dict[str, int]) -> list[str]:
+    """Put an example's (or a file's) hyperparameters into the lesson's settings before the lesson draws them.
+
+    Returns the setting keys it fixed."""
     keys = {"f": "pool_f", "stride": "pool_stride"} if page in POOL_PAGES else {"stride": "stride", "pad": "pad"}
+    fixed = []
     for name, key in keys.items():
         if name in hp:
             spec = params.SPECS[key]
             st.session_state[key] = min(max(int(hp[name]), spec.lo), spec.hi)
+            fixed.append(key)
+    return fixed
+
+
+def fixed_settings() -> dict[str, str]:
+    """The lesson settings the input source fixes this run: {key: where the value comes from}.
+
+    The lesson's row draws them disabled, showing the value in use (the upstream gradient as
+    words: "the course cell's", "your file's"), instead of an editable box the source ignores.
+    """
+    return dict(st.session_state.get("_fixed", {}))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -89,6 +103,7 @@ def mine() -> arrays.StudentArrays:
 def input_fields(page_key: str) -> None:
     """The Input section's fields for the sources "course" and "mine" (drawn under the source radio)."""
     page = PAGE_OF.get(page_key)
+    st.session_state["_fixed"] = fixed = {}
     if page is None:
         return
     st.session_state["_notebook_page"] = page
@@ -106,10 +121,15 @@ def input_fields(page_key: str) -> None:
                 key="case",
             )
         chosen = example(dict(st.session_state), page)
-        _apply_hyperparameters(page, dict(chosen.hparameters))
+        where = "fixed by the notebook's cell"
+        fixed.update(dict.fromkeys(_apply_hyperparameters(page, dict(chosen.hparameters)), where))
+        arrays_of = course.lesson_arrays(chosen)
         if page in CONV_PAGES:
-            st.session_state["n_C"] = course.lesson_arrays(chosen).W.shape[3]
-            st.session_state["f"] = course.lesson_arrays(chosen).W.shape[0]
+            st.session_state["n_C"] = arrays_of.W.shape[3]
+            st.session_state["f"] = arrays_of.W.shape[0]
+            fixed.update(f=where, n_C=where)
+        if arrays_of.grad is not None:
+            fixed["grad"] = "the course cell's" + (" (dZ = Z)" if page == "conv_backward" else "")
         st.caption(f"The notebook's `{chosen.function}` cell; its hyperparameters are fixed to the cell's.")
     elif source == "mine":
         files = st.file_uploader(
@@ -130,10 +150,14 @@ def input_fields(page_key: str) -> None:
         except InputError:
             loaded = None  # the lesson shows the message
         if loaded is not None:
-            _apply_hyperparameters(page, loaded.hparameters)
+            where = "fixed by your file"
+            fixed.update(dict.fromkeys(_apply_hyperparameters(page, loaded.hparameters), where))
             if page in CONV_PAGES and loaded.W is not None:
                 st.session_state["f"] = min(loaded.W.shape[0], params.SPECS["f"].hi)
                 st.session_state["n_C"] = min(loaded.W.shape[3], params.SPECS["n_C"].hi)
+                fixed.update(f=where, n_C=where)
+            if (loaded.dZ if page == "conv_backward" else loaded.dA) is not None:
+                fixed["grad"] = "your file's"
 
 
 # --- the lesson's arrays -----------------------------------------------------------------------------
