@@ -20,7 +20,7 @@ f, stride, pad = s["f"], s["stride"], s["pad"]
 
 lesson.arithmetic(
     lesson.size_formula("n_H", "n_H_prev", n_H_prev, f, stride, pad),
-    f"dZ {dZ.shape} ({s['grad']})  ->  dA_prev {dA_prev.shape}, dW {dW.shape}, db {db.shape}",
+    f"dZ {dZ.shape} ({lesson.upstream_name(s)})  ->  dA_prev {dA_prev.shape}, dW {dW.shape}, db {db.shape}",
 )
 lesson.text(f"The animation follows example i = {i} and filter c = {c}: the dZ[{i}, :, :, {c}] cells one by one.")
 board = cached.conv_backward_board(dZ, cache, i, c)

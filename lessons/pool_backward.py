@@ -21,7 +21,7 @@ i, c = row.index("i", m), row.index("c", n_C)
 
 lesson.arithmetic(
     lesson.size_formula("n_H", "n_H_prev", n_H_prev, f, stride, None),
-    f"dA {dA.shape} ({s['grad']})  ->  dA_prev {dA_prev.shape}  ({mode} pooling)",
+    f"dA {dA.shape} ({lesson.upstream_name(s)})  ->  dA_prev {dA_prev.shape}  ({mode} pooling)",
 )
 lesson.text(f"The animation follows example i = {i} and channel c = {c}: the dA[{i}, :, :, {c}] cells one by one.")
 board = cached.pool_backward_board(dA, cache, mode, i, c, s.get("ties", "first"))

@@ -274,8 +274,8 @@ def test_decimals_reach_the_player(decimals):
 @pytest.mark.parametrize(
     ("page", "numbers", "upstream"),
     [
-        ("conv_backward", ["f", "stride", "pad", "n_C"], "the course cell's (dZ = Z)"),
-        ("pool_backward", ["pool_f", "pool_stride"], "the course cell's"),
+        ("conv_backward", ["f", "stride", "pad", "n_C"], "dZ = Z (course)"),
+        ("pool_backward", ["pool_f", "pool_stride"], "the course's"),
     ],
 )
 def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream(page, numbers, upstream):
@@ -288,6 +288,7 @@ def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream
     shown = [t for t in at.text_input if t.label == "upstream"]
     assert [t.value for t in shown] == [upstream] and shown[0].disabled
     assert not [r for r in at.radio if r.key == "grad"], "no random/ones choice the cell would ignore"
+    assert any(f"({upstream})  ->  dA_prev" in c for c in codes(at)), codes(at)  # and the arithmetic says so
 
     at.radio(key="source").set_value("random").run()  # back to random: editable again, the choice is back
     healthy(at)

@@ -248,6 +248,11 @@ def notebook_printout(page: str, s: dict[str, Any]) -> None:
     notebook.section(page, s)
 
 
+def upstream_name(s: dict[str, Any]) -> str:
+    """What the upstream gradient is this run: "random", "ones", or what the source fixed ("your file's")."""
+    return notebook.fixed_settings().get("grad", str(s["grad"]))
+
+
 def upstream(s: dict[str, Any], shape: tuple[int, ...], A_prev: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
     """dZ / dA from the random stream (after A_prev, W, b), the course's cell or your file."""
     return guard(notebook.upstream, s, shape, A_prev, W)

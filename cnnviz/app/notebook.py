@@ -79,7 +79,7 @@ def fixed_settings() -> dict[str, str]:
     """The lesson settings the input source fixes this run: {key: where the value comes from}.
 
     The lesson's row draws them disabled, showing the value in use (the upstream gradient as
-    words: "the course cell's", "your file's"), instead of an editable box the source ignores.
+    words: "dZ = Z (course)", "your file's"), instead of an editable box the source ignores.
     """
     return dict(st.session_state.get("_fixed", {}))
 
@@ -129,7 +129,7 @@ def input_fields(page_key: str) -> None:
             st.session_state["f"] = arrays_of.W.shape[0]
             fixed.update(f=where, n_C=where)
         if arrays_of.grad is not None:
-            fixed["grad"] = "the course cell's" + (" (dZ = Z)" if page == "conv_backward" else "")
+            fixed["grad"] = "dZ = Z (course)" if page == "conv_backward" else "the course's"
         st.caption(f"The notebook's `{chosen.function}` cell; its hyperparameters are fixed to the cell's.")
     elif source == "mine":
         files = st.file_uploader(
