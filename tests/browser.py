@@ -83,6 +83,39 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
+def module_fixtures():
+    """(app_url, chrome): one server and one Chromium per test module, as pytest fixtures.
+
+    A module assigns them (`app_url, chrome = browser.module_fixtures()`). Without a browser
+    they skip, or fail under CNNVIZ_REQUIRE_BROWSER=1.
+    """
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def app_url():
+        why = missing()
+        if why:
+            if os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1":
+                pytest.fail(f"CNNVIZ_REQUIRE_BROWSER=1 but {why}")
+            pytest.skip(why)
+        with streamlit_server() as url:
+            yield url
+
+    @pytest.fixture(scope="module")
+    def chrome(app_url):
+        with chromium() as b:
+            yield b
+
+    return app_url, chrome
+
+
+def watched_page(chrome, width: int, height: int):
+    """A new page at width x height whose errors are collected in `page.errors` (watch_errors)."""
+    page = chrome.new_page(viewport={"width": width, "height": height})
+    page.errors = watch_errors(page)
+    return page
+
+
 def slider_input(page, label: str):
     """The range input of the Streamlit slider labelled `label` (1.67 renders react-aria sliders)."""
     return page.locator(f'input[type="range"][aria-label="{label}"]')

@@ -1,7 +1,6 @@
 """What only a browser shows: pages render (the player on lessons), a setting redraws it, links, downloads."""
 
 import io
-import os
 import re
 from pathlib import Path
 
@@ -16,27 +15,12 @@ pytestmark = pytest.mark.browser
 PAGES = [lesson.url_path for lesson in registry.PAGES]
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    why = browser.missing()
-    if why:
-        if os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CNNVIZ_REQUIRE_BROWSER=1 but {why}")
-        pytest.skip(why)
-    with browser.streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chrome(app_url):
-    with browser.chromium() as b:
-        yield b
+app_url, chrome = browser.module_fixtures()
 
 
 @pytest.fixture
 def page(chrome):
-    page = chrome.new_page(viewport={"width": 1600, "height": 1000})
-    page.errors = browser.watch_errors(page)
+    page = browser.watched_page(chrome, 1600, 1000)
     yield page
     page.close()
 

@@ -1,7 +1,5 @@
 """The Feature maps page in a real Chromium: upload errors where the user looks, the limit before the upload."""
 
-import os
-
 import browser
 import fixtures_images as F
 import pytest
@@ -11,27 +9,12 @@ from cnnviz.pictures import images
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    why = browser.missing()
-    if why:
-        if os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CNNVIZ_REQUIRE_BROWSER=1 but {why}")
-        pytest.skip(why)
-    with browser.streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chrome(app_url):
-    with browser.chromium() as b:
-        yield b
+app_url, chrome = browser.module_fixtures()
 
 
 @pytest.fixture
 def page(chrome):
-    page = chrome.new_page(viewport={"width": 1280, "height": 720})
-    page.errors = browser.watch_errors(page)
+    page = browser.watched_page(chrome, 1280, 720)
     yield page
     page.close()
 

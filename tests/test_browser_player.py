@@ -1,7 +1,6 @@
 """The lesson player in a real Chromium: keys, Play, hover, the step report, layout, no traffic."""
 
 import json
-import os
 import time
 
 import browser
@@ -22,27 +21,12 @@ LARGEST = {
 MIN_FONT = {1280: 14, 1920: 18}
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    why = browser.missing()
-    if why:
-        if os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CNNVIZ_REQUIRE_BROWSER=1 but {why}")
-        pytest.skip(why)
-    with browser.streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chrome(app_url):
-    with browser.chromium() as b:
-        yield b
+app_url, chrome = browser.module_fixtures()
 
 
 @pytest.fixture
 def page(chrome):
-    page = chrome.new_page(viewport={"width": 1600, "height": 1000})
-    page.errors = browser.watch_errors(page)
+    page = browser.watched_page(chrome, 1600, 1000)
     page.sent = []  # websocket frames the browser sent to the server
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: page.sent.append((time.monotonic(), payload))))
     yield page
@@ -202,8 +186,7 @@ def test_pause_then_reload_reopens_the_step(page, app_url):
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
 def test_numbers_are_legible_and_never_overlap(chrome, app_url, size):
     width, height = size
-    page = chrome.new_page(viewport={"width": width, "height": height})
-    errors = browser.watch_errors(page)
+    page = browser.watched_page(chrome, width, height)
     report = []
     for path in LESSONS:
         for query in ("", LARGEST[path]):
@@ -215,13 +198,12 @@ def test_numbers_are_legible_and_never_overlap(chrome, app_url, size):
             assert info["n_overlaps"] == 0, (path, query, info["overlaps"])
             assert info["svg_right"] <= info["vw"] + 1, (path, query, "figure clipped on the right")
     assert any(n for _, q, n, _ in report if not q), report  # numbers are shown at the defaults
-    assert not errors, errors
+    assert not page.errors, page.errors
     page.close()
 
 
 def test_presentation_mode_fits_1280x720(chrome, app_url):
-    page = chrome.new_page(viewport={"width": 1280, "height": 720})
-    errors = browser.watch_errors(page)
+    page = browser.watched_page(chrome, 1280, 720)
     for path in LESSONS:
         for query in ("present=1", "present=1&" + LARGEST[path]):
             open_lesson(page, app_url, path, query)
@@ -235,5 +217,5 @@ def test_presentation_mode_fits_1280x720(chrome, app_url):
     page.wait_for_selector('[data-testid="stSidebar"]', state="visible", timeout=10000)
     browser.wait_for_player(page)
     assert page.is_visible("h1")
-    assert not errors, errors
+    assert not page.errors, page.errors
     page.close()

@@ -68,6 +68,6 @@ conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def board_gif(board: player.Packed | dict) -> bytes:
+def board_gif(board: player.Packed) -> bytes:
     """The GIF of a storyboard (the same board the player draws)."""
-    return gif.board_gif(board.board() if isinstance(board, player.Packed) else board)
+    return gif.board_gif(board.board())

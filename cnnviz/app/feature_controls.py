@@ -3,7 +3,8 @@
 Widgets: the kernels (presets and a custom f x f table), which pad, the animation's filter and
 preview. Every widget has a key starting with "fm_". Cached work: the feature maps themselves
 (a few entries: they are large; shared, never pickled) and the PNG tiles drawn from them, in a small
-process-wide LRU (see _Lru for why not st.cache_*); the input's PNG and the preview in st.cache_data.
+process-wide memory.ByteLRU (see _MAPS for why not st.cache_*); the input's PNG and the preview in
+st.cache_data.
 """
 
 from __future__ import annotations

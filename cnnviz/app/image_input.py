@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -40,14 +40,32 @@ def _pngs(_image: np.ndarray, key: str, A_prev: np.ndarray) -> tuple[bytes, byte
     return _png(_image, Image.Resampling.BOX), _png(A_prev[0], Image.Resampling.NEAREST)
 
 
-def show_source_image(source: Any, A_prev: np.ndarray) -> None:
-    """Draw the source picture and A_prev[0] as pixels, side by side, with what each is.
+@dataclass(frozen=True)
+class Source:
+    """The picture behind the sample/upload sources: shared and read-only, with its content key.
 
-    Arguments:
-    source -- lesson.Source: .image, the picture at its working size, shape (H, W, C), values in
-              [0, 1]; .caption, what it is ("sample image 'disc'", "your upload"); .key, its content key
-    A_prev -- the lesson's input made from it, shape (1, n_H_prev, n_W_prev, n_C_prev)
+    image -- the picture at its working size, shape (H, W, C), values in [0, 1]
+    caption -- what it is ("sample image 'disc'", "your upload")
+    key -- names the content (upload_key, sample_key): caches of what is made from it use it
     """
+
+    image: np.ndarray
+    caption: str
+    key: str
+
+
+def upload_key(data: bytes) -> str:
+    """The content key of an upload's bytes (the sidebar stores it with the upload)."""
+    return "upload:" + hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def sample_key(name: str) -> str:
+    """The content key of a built-in sample (samples are generated the same way every time)."""
+    return "sample:" + name
+
+
+def show_source_image(source: Source, A_prev: np.ndarray) -> None:
+    """Draw the source picture and A_prev[0] (shape (1, n_H_prev, n_W_prev, n_C_prev)) side by side."""
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     if n_C_prev not in (1, 3):
         return  # not a picture's channels
@@ -60,11 +78,6 @@ def show_source_image(source: Any, A_prev: np.ndarray) -> None:
     with right:
         st.image(pixels, output_format="PNG")
         st.caption(f"A_prev[0]: the same picture averaged down to {n_H_prev}×{n_W_prev}, one square per value")
-
-
-def upload_key(data: bytes) -> str:
-    """The content key of an upload's bytes (the sidebar stores it with the upload)."""
-    return "upload:" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def upload_error(err: Exception) -> None:

@@ -1,12 +1,12 @@
 """What every lesson page does the same way: get its tensors, guard errors, draw, pick a step.
 
-Heavy pure work is wrapped in st.cache_data here (bounded), never inside the math modules.
+Heavy pure work is cached here and in cached.py (st.cache_data, or memory.ByteLRU for large shared
+values), never inside the math modules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,19 +42,10 @@ def sample(name: str) -> np.ndarray:
         array.setflags(write=False)
         return array
 
-    return _IMAGES.get_or_make("sample:" + name, make)
+    return _IMAGES.get_or_make(image_input.sample_key(name), make)
 
 
-@dataclass(frozen=True)
-class Source:
-    """The picture behind the sample/upload sources: shared and read-only, with its content key."""
-
-    image: np.ndarray
-    caption: str
-    key: str  # names the content: caches of what is made from the picture use it
-
-
-def source_image(s: dict[str, Any]) -> Source:
+def source_image(s: dict[str, Any]) -> image_input.Source:
     """The full-resolution image for the sample/upload sources, its caption and content key.
 
     Falls back to the chosen sample (and says so) when "upload" is chosen but nothing was uploaded.
@@ -67,9 +58,10 @@ def source_image(s: dict[str, Any]) -> Source:
             loaded = load_upload(data, key)
             for note in loaded.notes:
                 st.info(note)
-            return Source(loaded.array, "your upload", key)
+            return image_input.Source(loaded.array, "your upload", key)
         st.info("No image uploaded yet: choose one in the sidebar (Input). Showing the sample image meanwhile.")
-    return Source(sample(s["sample"]), f"sample image '{s['sample']}'", "sample:" + s["sample"])
+    name = s["sample"]
+    return image_input.Source(sample(name), f"sample image '{name}'", image_input.sample_key(name))
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -221,6 +213,7 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
         label = SHORT.get(key, key)
         with col:
             if key in fixed and spec.is_choice:  # e.g. the upstream gradient: the cell's, not random or ones
+                # keyed by its text too: a keyed text_input keeps its first value, whatever `value` says later
                 st.text_input(label, value=fixed[key], disabled=True, key=f"_fixed_{key}_{fixed[key]}", help=spec.label)
             elif spec.is_choice:
                 st.radio(label, spec.choices, key=key, horizontal=True, help=spec.label)
@@ -259,10 +252,10 @@ def upstream(s: dict[str, Any], shape: tuple[int, ...], A_prev: np.ndarray, W: n
 
 
 def gif_button(label: str, file_name: str, make: Callable[[], bytes] | player_component.Packed, key: str) -> None:
-    """A download button that renders the GIF only when clicked (`make`: a storyboard or a callable)."""
+    """A download button that renders the GIF only when clicked (`make`: a packed storyboard or a callable)."""
     if present():
         return
-    if isinstance(make, (dict, player_component.Packed)):
+    if isinstance(make, player_component.Packed):
         board = make
         make = lambda: cached.board_gif(board)  # noqa: E731
     st.download_button(

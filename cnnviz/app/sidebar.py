@@ -81,8 +81,8 @@ def _upload() -> None:
     )
     if file is not None and st.session_state.get("upload_id") != file.file_id:  # a new file: copied and hashed once
         data = file.getvalue()
-        st.session_state.update(upload_bytes=data, upload_name=file.name, upload_id=file.file_id)
-        st.session_state["upload_key"] = image_input.upload_key(data)
+        key = image_input.upload_key(data)
+        st.session_state.update(upload_bytes=data, upload_name=file.name, upload_id=file.file_id, upload_key=key)
     elif st.session_state.get("upload_name"):
         st.text(f"Using the earlier upload: {st.session_state['upload_name']}")  # plain text, never HTML
 

@@ -65,9 +65,8 @@ function inRect(r, c, q) {
 
 // What Python sends (cnnviz/app/player/__init__.py, encode): one line of JSON with the id, step,
 // precision, presentation flag and marks, a newline, then the board's JSON, which is parsed only
-// when the id is new. A plain object is taken as it is.
+// when the id is new.
 function decode(raw) {
-  if (!(raw instanceof Uint8Array)) return { head: raw, board: () => raw.board };
   const nl = raw.indexOf(10);
   const text = new TextDecoder();
   return { head: JSON.parse(text.decode(raw.subarray(0, nl))), board: () => JSON.parse(text.decode(raw.subarray(nl + 1))) };
