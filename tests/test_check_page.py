@@ -54,7 +54,11 @@ def test_a_correct_function_matches_and_the_player_still_draws():
         (GOOD_PAD.replace("return np.pad(X", "return np.nan * np.pad(X"), "dataframe", "NaN"),
         ("def zero_pad(X, pad):\n    print('x' * 10**6)\n    return X\n", "caption", "of 1000001 characters"),
         ("def zero_pad(X, pad):\n    return open('/etc/passwd').read()\n", "code", "open a file"),
-        ("import os\ndef zero_pad(X, pad):\n    return X\n", "code", "import os"),
+        (
+            "import os\ndef zero_pad(X, pad):\n    return X\n",
+            "info",
+            "Set aside (not run; the checker runs your function with numpy and math only): `import os`",
+        ),
         ("def zero_pad(X, pad):\n    import socket\n    return X\n", "code", "import socket"),
         ("def zero_pad(X, pad):\n    import subprocess\n    return X\n", "code", "import subprocess"),
     ],
