@@ -296,10 +296,11 @@ def arg(spec):
     return spec[1]  # "value": a JSON scalar, string or dict
 
 
-def pack(value, arrays, path):
+def pack(value, arrays, path, depth=0):
     """A JSON description of the result; arrays go into `arrays` (raw bytes, never a pickle)."""
-    if isinstance(value, tuple | list) and len(value) <= 8:
-        return {"type": type(value).__name__, "items": [pack(v, arrays, f"{path}.{k}") for k, v in enumerate(value)]}
+    if isinstance(value, tuple | list) and len(value) <= 8 and depth < 3:
+        items = [pack(v, arrays, f"{path}.{k}", depth + 1) for k, v in enumerate(value)]
+        return {"type": type(value).__name__, "items": items}
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf" or value.size > 10**6:
             return {"type": f"ndarray of {value.dtype}, {value.size} elements (not compared)"}
