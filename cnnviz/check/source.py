@@ -111,7 +111,9 @@ def read(text: str, name: str, filename: str = "pasted code") -> tuple[list[Chun
     notes = []
     if magics or skipped:
         shown = [*magics, *skipped]
-        listed = ", ".join(f"`{x[:60]}`" for x in shown[:6]) + (f" and {len(shown) - 6} more" if len(shown) > 6 else "")
+        listed = ", ".join(f"`{x[:60]}`" for x in shown[:12]) + (
+            f" and {len(shown) - 12} more" if len(shown) > 12 else ""
+        )
         notes.append(
             f"Set aside (not run; the checker runs your function with numpy and math only): {listed}. "
             f"Your {name} itself did not need them; if it does, it raises and the traceback shows where."
