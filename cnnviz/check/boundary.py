@@ -54,11 +54,15 @@ def _binds() -> list[str]:
     return args + ["--ro-bind", str(RUNNER), INSIDE_RUNNER]
 
 
+def bwrap_path() -> str | None:
+    """Where bubblewrap is, or None."""
+    return shutil.which("bwrap") or ("/usr/bin/bwrap" if Path("/usr/bin/bwrap").exists() else None)
+
+
 def command(tmp_mb: int) -> list[str]:
     """bwrap ... python -I -S runner: the whole command line of one check."""
-    bwrap = shutil.which("bwrap") or "/usr/bin/bwrap"
     return [
-        bwrap,
+        bwrap_path() or "bwrap",
         "--unshare-user",
         "--unshare-pid",
         "--unshare-net",
@@ -124,7 +128,7 @@ def host_user() -> int | None:
 
     Raises NoSandboxError when bubblewrap is missing or cannot create its namespaces.
     """
-    if not (shutil.which("bwrap") or Path("/usr/bin/bwrap").exists()):
+    if bwrap_path() is None:
         raise NoSandboxError(
             "Checking your code needs bubblewrap (the Debian/Ubuntu package `bubblewrap`: `sudo apt-get install "
             "bubblewrap`), which this server does not have; cnnviz does not run your code without it."

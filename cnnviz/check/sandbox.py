@@ -206,7 +206,7 @@ def run(
         ended = "ok"
     cases, protections = _results(out, len(calls))
     protections["bubblewrap: user, PID, mount, network, IPC namespaces; read-only files; private /tmp"] = True
-    protections["host user nobody"] = user is not None
+    protections["bwrap started as nobody on the host"] = user is not None
     return Run(cases, ended, protections, time.perf_counter() - t0)
 
 
