@@ -81,6 +81,30 @@ def test_a_fork_and_a_double_fork_are_refused_and_nothing_outlives_the_check():
     assert case.status == "raised" and "PermissionError" in case.traceback, case.traceback
 
 
+def test_without_the_seccomp_filter_a_double_fork_survivor_still_dies_with_the_check(monkeypatch, tmp_path):
+    """The second layer: the PID namespace. A detached grandchild (setsid) that would outlive the check is
+    killed when the runner exits normally; it never gets to write its mark."""
+    monkeypatch.setattr(sandbox, "SECCOMP", False)
+    body = (
+        "os = real('os')\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        real('time').sleep(30)\n"
+        "        real_open('/tmp/alive', 'w').write('x')\n"
+        "        os.kill(1, 9)\n"
+        "    os._exit(0)\n"
+        "real('time').sleep(0.3)\n"
+        "return 1.0"
+    )
+    r, case = run(body)  # run() asserts that no process is left on the host
+    assert (
+        case.status == "returned" and r.protections["seccomp filter (no new processes, no sockets, no ptrace)"] is False
+    )
+    time.sleep(2)
+    assert not sandboxed()
+
+
 def test_a_fork_bomb_is_bounded():
     r, case = run("os = real('os')\nwhile True:\n    os.fork()")
     assert case.status == "raised" and "PermissionError" in case.traceback

@@ -28,6 +28,7 @@ import numpy as np
 from cnnviz.check import boundary, wire
 from cnnviz.check.source import Chunk
 
+SECCOMP = True  # tests switch it off to show that the PID namespace alone still ends every process
 RESULT_CAP = 64 * 2**20  # bytes of results kept from one run (6 cases of 10**6 float64 fit)
 STDERR_CAP = 64 * 2**10
 
@@ -92,6 +93,7 @@ def _job(chunks, function, calls, helpers, limits: Limits) -> bytes:
         "helpers": helpers or {},
         "limits": {"cpu_s": limits.cpu_s, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb},
         "print_cap": limits.print_cap,
+        "seccomp": SECCOMP,
     }
     npz = io.BytesIO()
     np.savez(npz, **arrays)
