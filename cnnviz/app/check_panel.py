@@ -107,7 +107,7 @@ def render(
             args=(page, function, inputs, ties, i, c),
             help="Runs your function in a sandbox (bubblewrap: no files, no network, no other processes; "
             "2 s CPU, 512 MB, 5 s) on these inputs, the course's cells and a few extra cases, and compares "
-            f"cell by cell. {slots.SLOTS} checks run at a time on this server; the others wait in line.",
+            f"cell by cell. {slots.SLOTS} check(s) run at a time on this server; the others wait in line.",
         )
         error = st.session_state.get(f"{key}/error")
         if error:

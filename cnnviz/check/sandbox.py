@@ -108,6 +108,18 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def _gone(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Wait (bounded) until every process of the sandbox has exited: they all hold its stdout until then."""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        if proc.stdout.closed:
+            return
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if sel.select(0.1) and not os.read(proc.stdout.fileno(), 1 << 16):
+                return
+
+
 def _exchange(proc: subprocess.Popen, job: bytes, wall_s: float) -> tuple[bytes, bytes, str]:
     """Write the job, read stdout (capped) and stderr (its tail) until both close or the wall clock runs out."""
     out, err, why = bytearray(), bytearray(), ""
@@ -186,6 +198,7 @@ def run(
         out, err, why = _exchange(proc, job, limits.wall_s)
         if why:
             _kill(proc)
+            _gone(proc)
         code = proc.wait(timeout=max(0.1, limits.wall_s))
     except subprocess.TimeoutExpired:
         why, code = "wall", None
