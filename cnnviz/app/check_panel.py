@@ -7,13 +7,15 @@ the check before the next script run, so the page's player (drawn earlier) gets 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import uuid
 from typing import Any
 
 import streamlit as st
 
-from cnnviz.check import checker, slots, switch
+from cnnviz.check import boundary, checker, slots, switch
 from cnnviz.core.errors import InputError
 
 
@@ -97,6 +99,9 @@ def render(
                 "listens on 127.0.0.1 only: checking is on), or start it with `CNNVIZ_CHECK_CODE=on`."
             )
             return None, None
+        if not _probing.is_set():  # probe bubblewrap once per process, in the background, before a Check
+            _probing.set()
+            threading.Thread(target=_probe, daemon=True).start()
         function = names[0] if len(names) == 1 else st.selectbox("Function", names, key=f"{key}/function")
         st.text_area(f"Paste your {function} (with any helper it calls)", key=f"{key}/code", height=200)
         st.file_uploader("…or upload a .py or .ipynb", type=["py", "ipynb"], key=f"{key}/file")
@@ -117,6 +122,14 @@ def render(
             return None, None
         _show(report)
         return (report.marks or None), (report.first["step"] if report.first else None)
+
+
+_probing = threading.Event()
+
+
+def _probe() -> None:
+    with contextlib.suppress(InputError):  # said when a check is asked for
+        boundary.host_user()
 
 
 def _show(report: checker.Report) -> None:
