@@ -12,6 +12,7 @@ import os
 import secrets
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -370,6 +371,34 @@ def test_the_server_cannot_be_seen_killed_or_traced():
     last = case.traceback.strip().splitlines()[-1]
     assert last.startswith("ValueError: [[") and "kill" not in last and "ptrace" not in last, last
     assert str(me) not in last.split("[[")[1] or me < 3  # only the sandbox's own pids (1, 2)
+
+
+def test_kernel_knobs_are_read_only():
+    """/proc/sysrq-trigger and /proc/sys are host-root-owned: opened for writing (nothing is written), they refuse."""
+    body = (
+        "os = real('os')\n"
+        "opened = []\n"
+        "for path in ('/proc/sysrq-trigger', '/proc/sys/kernel/hostname', '/proc/sys/vm/drop_caches'):\n"
+        "    try:\n"
+        "        os.close(os.open(path, os.O_WRONLY))\n"
+        "        opened.append(path)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "raise ValueError(opened)"
+    )
+    r, case = run(body)
+    assert "ValueError: []" in case.traceback, case.traceback
+
+
+def test_kill_minus_one_reaches_only_the_check():
+    probe = subprocess.Popen(["sleep", "30"])  # a host process the check must not reach
+    try:
+        r, case = run("os = real('os')\nos.kill(-1, 9)\nreturn 1.0")
+        assert probe.poll() is None, "a host process was killed"
+        assert case.status in ("not run", "raised") or "code" in r.ended
+    finally:
+        probe.kill()
+        probe.wait()
 
 
 def test_no_network_to_loopback_or_a_documentation_address():

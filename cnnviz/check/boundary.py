@@ -3,10 +3,11 @@
 New user, PID, mount, network, IPC and UTS namespaces; no capabilities; uid/gid 65534 inside; a new session
 (no terminal); --die-with-parent. The filesystem is empty except read-only binds of /usr, the Python
 interpreter's prefix (its stdlib), numpy's package directory and the runner script; a fresh /proc of the
-sandbox's own PID namespace, a minimal /dev, and one private tmpfs of `tmp_mb` MB at /tmp as the only
-writable place. When the server runs as root and the interpreter and numpy are readable by `nobody`,
-bubblewrap itself is started as uid 65534 (unprivileged user namespaces), so the child is nobody on the
-host as well; otherwise it is the server's user inside a user namespace without capabilities.
+sandbox's own PID namespace, remounted read-only (no /proc/sys knobs, no sysrq), a minimal read-only /dev,
+and one private tmpfs of `tmp_mb` MB at /tmp as the only writable place. When the server runs as root
+and the interpreter and numpy are readable by `nobody`, bubblewrap itself is started as uid 65534
+(unprivileged user namespaces), so the child is nobody on the host as well; otherwise it is the server's
+user inside a user namespace without capabilities.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ def command(tmp_mb: int) -> list[str]:
         "/tmp",
         "--remount-ro",
         "/dev",
+        "--remount-ro",
+        "/proc",
         "--remount-ro",
         "/",
         "--chdir",
