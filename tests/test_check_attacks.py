@@ -390,6 +390,12 @@ def test_kernel_knobs_are_read_only():
     assert "ValueError: []" in case.traceback, case.traceback
 
 
+def test_memory_outside_the_address_space_limit_is_refused():
+    """memfd_create would hold RAM that RLIMIT_AS does not count (written, never mapped)."""
+    r, case = run("os = real('os')\nfd = os.memfd_create('x')\nreturn 1.0")
+    assert case.status == "raised" and "PermissionError" in case.traceback, case.traceback
+
+
 def test_kill_minus_one_reaches_only_the_check():
     probe = subprocess.Popen(["sleep", "30"])  # a host process the check must not reach
     try:
