@@ -11,6 +11,7 @@ import streamlit as st
 from cnnviz.app import memory, player
 from cnnviz.core import gradcheck, layers
 from cnnviz.draw import gif
+from cnnviz.player import html
 from cnnviz.steps import storyboard, trace
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
@@ -65,6 +66,12 @@ check_conv_backward = _cache(gradcheck.check_conv_backward)
 check_pool_backward = _cache(gradcheck.check_pool_backward)
 
 conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def board_html(board: player.Packed, decimals: int = 2) -> str:
+    """One offline HTML page that plays the storyboard (the same board the player draws)."""
+    return html.page(board.json.decode("utf-8"), decimals=decimals)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -252,15 +252,32 @@ def upstream(s: dict[str, Any], shape: tuple[int, ...], A_prev: np.ndarray, W: n
 
 
 def gif_button(label: str, file_name: str, make: Callable[[], bytes] | player_component.Packed, key: str) -> None:
-    """A download button that renders the GIF only when clicked (`make`: a packed storyboard or a callable)."""
+    """A download button that renders the GIF only when clicked (`make`: a packed storyboard or a callable).
+
+    Beside it, for a storyboard, "Download as interactive HTML": one self-contained file with the
+    player and the board (cnnviz.player.html) that opens with no server and no network.
+    """
     if present():
         return
-    if isinstance(make, player_component.Packed):
-        board = make
+    board = make if isinstance(make, player_component.Packed) else None
+    if board is not None:
         make = lambda: cached.board_gif(board)  # noqa: E731
-    st.download_button(
-        label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon=":material/movie:"
-    )
+    with st.container(horizontal=True):
+        st.download_button(
+            label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon=":material/movie:"
+        )
+        if board is not None:
+            decimals = int(st.session_state.get("decimals", 2))
+            st.download_button(
+                "Download as interactive HTML",
+                data=lambda: cached.board_html(board, decimals),
+                file_name=file_name.removesuffix(".gif") + ".html",
+                mime="text/html",
+                key=key + "_html",
+                on_click="ignore",
+                icon=":material/code:",
+                help="One file with the player and this board: opens in any browser, offline, no server needed.",
+            )
 
 
 def grad_table(errors: dict[str, float], note: str = "") -> None:
