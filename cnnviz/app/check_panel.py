@@ -36,6 +36,7 @@ def _run(page: str, function: str, inputs: dict[str, Any], ties: str, i: int, c:
         text, filename = upload.getvalue().decode("utf-8", "replace"), upload.name
     st.session_state[f"{key}/error"] = None
     st.session_state[f"{key}/report"] = None
+    inputs = {**inputs, "course_version": st.session_state.get("version")}  # the notebook of the course cases
     try:
         report = checker.check(function, text, inputs, filename, ties, i, c)
     except InputError as err:
