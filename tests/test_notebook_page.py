@@ -93,9 +93,11 @@ def test_every_version_through_the_page_prints_as_its_notebook_and_equals_layers
     # The page names the notebook by years and file, and the picker offers every version by that name.
     notebook = course.NOTEBOOKS[version]
     assert any(notebook.file in m.value and notebook.years in m.value for m in at.markdown)
-    (picker,) = [w for w in at.selectbox if w.key == "version"]
-    assert picker.value == version and course.version_name(version) in picker.options
-    assert [o for o in picker.options] == [course.version_name(v) for v in course.VERSIONS]
+    (picker,) = [w for w in at.radio if w.key == "version"]
+    assert picker.value == version
+    assert len(picker.options) == len(course.VERSIONS)
+    for option, v in zip(picker.options, course.VERSIONS, strict=True):
+        assert course.NOTEBOOKS[v].years in option and course.NOTEBOOKS[v].file in option
     # The player animates that exact example, with the notebook's hyperparameters.
     hp = dict(chosen.hparameters)
     keys = (

@@ -110,13 +110,14 @@ def input_fields(page_key: str) -> None:
     source = st.session_state.get("source")
     if source == "course":
         st.session_state.setdefault("version", params.DEFAULTS["version"])
-        st.selectbox(
+        st.radio(
             "Notebook version",
             course.VERSIONS,
-            format_func=course.version_name,
+            format_func=lambda v: f"**{course.NOTEBOOKS[v].years}** · {course.NOTEBOOKS[v].file}",
             key="version",
-            help="The year you took the course and the notebook's file name (newest first).",
+            help="The year you took the course and your notebook's file name, newest first.",
         )
+        st.caption(f"This notebook: {course.NOTEBOOKS[st.session_state['version']].note}.")
         choices = course.examples(st.session_state["version"], page, animates=True)
         st.session_state.setdefault("case", 1)
         if len(choices) > 1:
@@ -302,7 +303,9 @@ def section(page: str, s: dict[str, Any]) -> None:
         if chosen.function == "zero_pad" and chosen.version in course.GRADED:
             st.caption("The second block is what `zero_pad_test(zero_pad)` prints; its verdict line is not reproduced.")
         if chosen.version in course.BIAS_PER_ELEMENT and page in CONV_PAGES:
-            st.info(course.BIAS_RULE)
+            f, _, n_C_prev = course.draw(chosen)["W"].shape[:3]
+            k = f * f * n_C_prev
+            st.info(f"{course.BIAS_RULE} Here f·f·n_C_prev = {f}·{f}·{n_C_prev} = {k}: the player's b is {k}·b.")
         hint = course.step_hint(chosen)
         if hint:
             st.caption("To see it in the player: " + hint)

@@ -46,16 +46,32 @@ class Notebook:
 
     @property
     def name(self) -> str:
-        """The name the picker shows: years, file name, what tells it apart."""
-        return f"{self.years}: {self.file} ({self.note})"
+        """The name the picker shows: the years and the notebook's file name."""
+        return f"{self.years}: {self.file}"
 
 
 NOTEBOOKS = {
-    "2023": Notebook("2023+", "Convolution_model_Step_by_Step_v1.ipynb", "graded, CASE 1:/CASE 2: above pooling"),
-    "2021-2022": Notebook("2021-2022", "Convolution_model_Step_by_Step_v1.ipynb", "graded, public_tests.py"),
-    "2020": Notebook("2019-2020", "Convolution_model_Step_by_Step_v2a.ipynb", "v2a"),
-    "2018": Notebook("2018", "Convolution model - Step by Step - v2.ipynb", "v2"),
-    "2017": Notebook("2017", "Convolution model - Step by Step - v1.ipynb", "v1, b added to every product"),
+    "2023": Notebook(
+        "2023+",
+        "Convolution_model_Step_by_Step_v1.ipynb",
+        "the graded notebook (public_tests.py), CASE 1: / CASE 2: printed above the pooling cases",
+    ),
+    "2021-2022": Notebook(
+        "2021-2022",
+        "Convolution_model_Step_by_Step_v1.ipynb",
+        "the graded notebook (public_tests.py): zero_pad(x, 3), A[1, 1], dA_prev1 / dA_prev2",
+    ),
+    "2020": Notebook(
+        "2019-2020", "Convolution_model_Step_by_Step_v2a.ipynb", "v2a: labels end in a line break, two pooling cases"
+    ),
+    "2018": Notebook(
+        "2018", "Convolution model - Step by Step - v2.ipynb", "v2: conv stride 2, pooling f = 3, stride 2"
+    ),
+    "2017": Notebook(
+        "2017",
+        "Convolution model - Step by Step - v1.ipynb",
+        "v1: conv stride 1, pooling f = 4, stride 1, b added to every product",
+    ),
 }
 
 # The 2017 notebook's conv_single_step skeleton reads `s = a_slice_prev * W + b; Z = np.sum(s)`:
