@@ -121,14 +121,20 @@ class Example:
         """A stable name for links and widgets: "2020/pool_forward/case2"."""
         return f"{self.version}/{self.page}/{self.title}"
 
+    def name_in_cell(self, name: str) -> str:
+        """What the cell calls a drawn array or hparameters (2023+'s pooling cell: A_prev_case_1, ...)."""
+        return f"{name}_case_{self.case}" if self.version == "2023" and self.case else name
+
     @property
     def cell(self) -> str:
         """The cell's input lines as the notebook writes them (np.random.seed, the randn draws, hparameters)."""
         lines = [] if self.seed is None else [f"np.random.seed({self.seed})"]
-        lines += [f"{name} = np.random.randn({', '.join(map(str, shape))})" for name, shape in self.draws]
+        lines += [
+            f"{self.name_in_cell(name)} = np.random.randn({', '.join(map(str, shape))})" for name, shape in self.draws
+        ]
         if self.hparameters and self.function != "zero_pad":  # zero_pad(x, pad) takes pad directly
             items = ", ".join(f'"{k}" : {v}' for k, v in self.hparameters.items())
-            lines.append(f"hparameters = {{{items}}}")
+            lines.append(f"{self.name_in_cell('hparameters')} = {{{items}}}")
         return "\n".join(lines)
 
     @property
@@ -148,6 +154,9 @@ class Example:
                 'dA_prev1 = pool_backward(dA, cache, mode = "max")\n'
                 'dA_prev2 = pool_backward(dA, cache, mode = "average")'
             )
+        if fn == "pool_forward" and self.version == "2023":
+            A_prev, hp = self.name_in_cell("A_prev"), self.name_in_cell("hparameters")
+            return f'A, cache = pool_forward({A_prev}, {hp}, mode = "max")  # and mode = "average"'
         return _CALLS[fn]
 
 
