@@ -60,6 +60,7 @@ def _run(page: str, function: str, inputs: dict[str, Any], ties: str, i: int, c:
     st.session_state[f"{key}/error"] = None
     st.session_state[f"{key}/report"] = None
     session = st.session_state.setdefault("check/session", uuid.uuid4().hex)
+    inputs = {**inputs, "course_version": st.session_state.get("version")}  # the notebook of the course cases
     try:
         report = checker.check(function, text, inputs, filename, ties, i, c, session=session)
     except InputError as err:
