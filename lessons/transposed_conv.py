@@ -11,7 +11,7 @@ lesson.title(
     "contributions **add up** (`+=`). At the end the pad ring is cropped: "
     "`n_H = (n_H_prev - 1)*stride - 2*pad + f + output_padding`. This is exactly the loop that builds "
     "`dA_prev` in `conv_backward` (with `A_prev` in `dZ`'s place and the same `W`): the toggle "
-    "*Beside conv_backward's dA_prev* shows the same numbers.",
+    "*Cropped Z beside conv_backward's dA_prev* shows the same numbers.",
 )
 row = lesson.controls(["f", "stride", "pad", "output_padding", "n_C"])
 A_prev, W, b, hparameters, Z, cache = lesson.transposed_setup(s)
@@ -23,8 +23,8 @@ f, stride, pad, op = s["f"], s["stride"], s["pad"], s["output_padding"]
 lesson.arithmetic(
     lesson.transpose_size_formula("n_H", "n_H_prev", n_H_prev, f, stride, pad, op),
     lesson.transpose_size_formula("n_W", "n_W_prev", n_W_prev, f, stride, pad, op),
-    f"INPUT A_prev {A_prev.shape}  transposed conv  W {W.shape} + b {b.shape}  ->  OUTPUT Z {Z.shape}",
-    f"the convolution it reverses: Z {Z.shape} (its input) conv W, stride {stride}, pad {pad} -> {A_prev.shape}",
+    f"INPUT A_prev {A_prev.shape}  ->  OUTPUT Z {Z.shape};  W {W.shape}, b {b.shape}",
+    f"its convolution: input {Z.shape} conv W, stride {stride}, pad {pad} -> {A_prev.shape} (the shape of dZ)",
 )
 lesson.text(
     f"The animation follows example i = {i} and **input** channel c = {c}: the cells of A_prev[{i}, :, :, {c}] "

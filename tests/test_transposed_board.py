@@ -67,7 +67,7 @@ def test_overlaps_are_counted_and_the_labels_name_input_and_output():
     assert titles["A_prev"].startswith("INPUT") and titles["Z_pad/0"].startswith("OUTPUT")
     assert titles["Z/0"].startswith("OUTPUT") and "conv_backward" in titles["dA_prev/0"]
     assert S.values_at(board, "Z/0", 4).max() == 4  # the centre cell: four windows added up
-    assert board["toggles"] == {"conv_backward": "Beside conv_backward's dA_prev"}
+    assert board["toggles"] == {"conv_backward": "Cropped Z beside conv_backward's dA_prev"}
     assert gif.board_gif(board)[:6] == b"GIF89a"
 
 

@@ -198,7 +198,7 @@ SHORT = {
     "mode": "mode",
     "grad": "upstream",
     "n_C": "n_C",
-    "output_padding": "output_pad",
+    "output_padding": "out_pad",
 }
 
 

@@ -95,8 +95,8 @@ LEGEND_BY_LESSON: dict[str, dict[str, str]] = {
     "conv_backward": {"written": "the gradient cell dZ[i, h, w, c] this step reads"},
     "pool_backward": {"written": "the gradient cell dA[i, h, w, c] this step reads"},
     "conv_transpose_forward": {
-        "written": "INPUT cell A_prev[i, h, w, c] this step reads (crop step: the OUTPUT Z kept)",
-        "window": "the filter W[:, :, k, c] this step scales (crop step: the part of Z_pad kept)",
+        "written": "INPUT cell A_prev[i, h, w, c] this step reads (last step: the OUTPUT Z kept by the crop)",
+        "window": "the filter W[:, :, k, c] this step scales",
         "receives": "OUTPUT cells that get value * W[:, :, k, c] at this step (overlaps add up)",
         "pad_ring": "the pad ring of Z_pad, cropped at the end",
     },

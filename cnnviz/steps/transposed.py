@@ -9,7 +9,8 @@ dA_prev beside it (toggle "conv_backward").
 The board follows the contract of cnnviz.steps.storyboard (same helpers, same keys): panels
 "A_prev" (INPUT, A_prev[i, :, :, c]), "W/k" (W[:, :, k, c]), "Z_pad/k" (OUTPUT before the crop,
 input channel c's share, accumulating through "adds"), "Z/k" (OUTPUT after the crop, written at
-the last step), toggle "conv_backward" ("dA_prev/k"); output channels k < channels_drawn(...).
+the last step) and conv_backward's "dA_prev/k", both shown with toggle "conv_backward"; output
+channels k < channels_drawn(...).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from cnnviz.steps import narration, trace
 from cnnviz.steps.storyboard import _board, _cell, _line, _panel, _rect, _ring, _signed, _static_rects, _step
 
 LESSON = "conv_transpose_forward"
-# Output channels drawn (k = 0..n-1): at most MAX_CHANNELS, and fewer on big outputs, so that
+# Output channels drawn (k = 0..n-1): at most MAX_CHANNELS (two output grids per stage stay legible
+# on a 1280x720 projector next to the input and the filters), and fewer on big outputs, so that
 # the board keeps its 1 MB budget at the largest settings (16x16 input, f = 7, stride 4: a 70x70
 # Z_pad, Z and dA_prev per channel drawn): n = min(n_C, MAX_CHANNELS, MAX_CELLS // (rows * cols of Z_pad)).
-MAX_CHANNELS = 4
+MAX_CHANNELS = 2
 MAX_CELLS = 15000
 
 
@@ -92,7 +94,8 @@ def conv_transpose_forward_board(
     Per scatter step: "written" on A_prev (the input cell read), "window" on every W/k (the filter
     scaled), "receives" on every Z_pad/k (the output window that gets value * W[:, :, k, c]); the
     values arrive through "adds" (Z_pad/k[window] += W/k * value), so overlaps add up in place.
-    Crop step: "window" on Z_pad/k's kept part, "written" on Z/k. Static: "pad_ring" on Z_pad/k.
+    Crop step: "written" on Z_pad/k's kept part and on Z/k. Static: "pad_ring" on Z_pad/k.
+    Toggle "conv_backward" lays Z/k (the crop) beside conv_backward's dA_prev/k: the same numbers.
 
     Arguments:
     A_prev -- (m, n_H_prev, n_W_prev, n_C_prev); W -- (f, f, n_C, n_C_prev); b -- (1, 1, 1, n_C)
@@ -161,8 +164,7 @@ def conv_transpose_forward_board(
             "h": None,
             "w": None,
             "overlays": {
-                "window": {name: [crop] for name in pads},
-                "written": {name: [_rect(0, n_H, 0, n_W)] for name in outs},
+                "written": {**{name: [crop] for name in pads}, **{name: [_rect(0, n_H, 0, n_W)] for name in outs}},
             },
             "sets": {},
             "numbers": [
@@ -190,7 +192,7 @@ def conv_transpose_forward_board(
             pads[k],
             "Z_pad",
             k,
-            f"OUTPUT Z_pad[{i}, :, :, {k}] before the crop: input channel c = {c}'s share",
+            f"OUTPUT Z_pad[{i}, :, :, {k}] (c = {c}'s share)",
             "Z_pad",
             "output",
             share_pad[:, :, k],
@@ -206,12 +208,13 @@ def conv_transpose_forward_board(
             outs[k],
             "Z",
             k,
-            f"OUTPUT Z[{i}, :, :, {k}] (cropped; channel c = {c}'s share, no b)",
+            f"OUTPUT Z[{i}, :, :, {k}]: Z_pad cropped (no b)",
             "Z",
             "output",
             share[:, :, k],
             sc_out,
             written_at=[n_scatter] * (n_H * n_W),
+            toggle="conv_backward",
         )
         for k in chans
     ]
@@ -220,7 +223,7 @@ def conv_transpose_forward_board(
             f"dA_prev/{k}",
             "dA_prev",
             k,
-            f"conv_backward's dA_prev[{i}, :, :, {k}] for dZ = this A_prev, same W, stride, pad: the same numbers",
+            f"conv_backward's dA_prev[{i}, :, :, {k}], dZ = A_prev: same numbers",
             "dA_prev",
             "gradient",
             dA_prev[i, :, :, k],
@@ -239,6 +242,6 @@ def conv_transpose_forward_board(
         out,
         code,
         toggles={
-            "conv_backward": "Beside conv_backward's dA_prev",
+            "conv_backward": "Cropped Z beside conv_backward's dA_prev",
         },
     )
