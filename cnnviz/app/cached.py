@@ -12,7 +12,7 @@ from cnnviz.app import memory, player
 from cnnviz.core import gradcheck, layers
 from cnnviz.draw import gif
 from cnnviz.player import html
-from cnnviz.steps import storyboard, trace
+from cnnviz.steps import storyboard, trace, transposed
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
 # Packed boards are immutable bytes: shared by every session without a copy, within a byte budget.
@@ -22,6 +22,7 @@ _boards = memory.memoize(_BOARDS)
 conv_forward = _cache(layers.conv_forward)
 pool_forward = _cache(layers.pool_forward)
 conv_backward = _cache(layers.conv_backward)
+conv_transpose_forward = _cache(layers.conv_transpose_forward)
 pool_backward = _cache(layers.pool_backward)
 
 trace_conv_forward = _cache(trace.trace_conv_forward)
@@ -60,6 +61,13 @@ def pool_backward_board(
     dA: np.ndarray, cache: tuple, mode: str = "max", i: int = 0, c: int = 0, ties: str = "first"
 ) -> player.Packed:
     return player.pack(storyboard.pool_backward_board(dA, cache, mode, i, c, ties))
+
+
+@_boards
+def conv_transpose_forward_board(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: dict, i: int = 0, c: int = 0
+) -> player.Packed:
+    return player.pack(transposed.conv_transpose_forward_board(A_prev, W, b, hparameters, i, c))
 
 
 check_conv_backward = _cache(gradcheck.check_conv_backward)

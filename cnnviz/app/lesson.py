@@ -91,7 +91,29 @@ def conv_setup(s: dict[str, Any]) -> tuple:
     A_prev = lesson_input(s)
     W, b = guard(notebook.conv_weights, s, A_prev)  # one random stream, or the course's / your W, b
     hparameters = {"stride": s["stride"], "pad": s["pad"]}
+    if int(s.get("dilation", 1)) != 1:  # the course's dict unless a window with holes is asked for
+        hparameters["dilation"] = int(s["dilation"])
     Z, cache = guard(cached.conv_forward, A_prev, W, b, hparameters)
+    return A_prev, W, b, hparameters, Z, cache
+
+
+def transposed_setup(s: dict[str, Any]) -> tuple:
+    """(A_prev, W, b, hparameters, Z, cache) for conv_transpose_forward; a bad combination stops the page.
+
+    The course has no transposed convolution cell: with the course's or your arrays chosen, the
+    input is the random stream's (and the page says so); a picture is used as A_prev.
+    """
+    hparameters = {"stride": s["stride"], "pad": s["pad"], "output_padding": s["output_padding"]}
+    shape = (s["m"], s["n_H_prev"], s["n_W_prev"], s["n_C_prev"])
+    if s["source"] in ("sample", "upload"):
+        A_prev = lesson_input(s)
+        _, W, b = inputs.transpose_inputs(s["seed"], A_prev.shape, s["f"], s["n_C"])
+    else:
+        if s["source"] != "random":
+            st.info("The course has no transposed convolution cell: A_prev, W and b are the random stream's here.")
+        values = s["values"] if s["source"] == "random" else "normal"
+        A_prev, W, b = inputs.transpose_inputs(s["seed"], shape, s["f"], s["n_C"], values)
+    Z, cache = guard(cached.conv_transpose_forward, A_prev, W, b, hparameters)
     return A_prev, W, b, hparameters, Z, cache
 
 
@@ -120,9 +142,19 @@ def guard(fn: Callable, *args: Any, **kwargs: Any) -> Any:
         fail(err)
 
 
-def size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None) -> str:
-    """n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers (pad=None: pooling, no pad)."""
-    n = windows.output_size(n_prev, f, stride, pad or 0)
+def size_formula(
+    out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None, dilation: int = 1
+) -> str:
+    """n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers (pad=None: pooling, no pad).
+
+    With dilation > 1: n_H = floor((n_H_prev + 2*pad - dilation*(f - 1) - 1) / stride) + 1.
+    """
+    n = windows.output_size(n_prev, f, stride, pad or 0, dilation)
+    if dilation > 1:
+        return (
+            f"{out} = floor(({n_prev_name} + 2*pad - dilation*(f - 1) - 1) / stride) + 1 "
+            f"= floor(({n_prev} + 2*{pad} - {dilation}*({f} - 1) - 1) / {stride}) + 1 = {n}"
+        )
     if pad is None:
         return f"{out} = floor(({n_prev_name} - f) / stride) + 1 = floor(({n_prev} - {f}) / {stride}) + 1 = {n}"
     return (
@@ -138,18 +170,36 @@ def arithmetic(*lines: str) -> None:
     st.code("\n".join(lines), language=None)
 
 
-def stride_note(n_prev: int, f: int, stride: int, pad: int) -> None:
+def transpose_size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int, op: int) -> str:
+    """n_H = (n_H_prev - 1)*stride - 2*pad + f + output_padding with the live numbers."""
+    n = windows.transpose_output_size(n_prev, f, stride, pad, op)
+    return (
+        f"{out} = ({n_prev_name} - 1)*stride - 2*pad + f + output_padding "
+        f"= ({n_prev} - 1)*{stride} - 2*{pad} + {f} + {op} = {n}"
+    )
+
+
+def stride_note(n_prev: int, f: int, stride: int, pad: int, dilation: int = 1) -> None:
     """Say which rows/columns a non-dividing stride never reads."""
-    skipped = windows.uncovered(n_prev, f, stride, pad)
+    skipped = windows.uncovered(n_prev, f, stride, pad, dilation)
     if skipped and not present():
+        span = "f" if dilation == 1 else "(dilation*(f - 1) + 1)"
+        gap = n_prev + 2 * pad - windows.span(f, dilation)
         st.caption(
-            f"(n + 2*pad - f) = {n_prev + 2 * pad - f} is not a multiple of stride = {stride}: "
+            f"(n + 2*pad - {span}) = {gap} is not a multiple of stride = {stride}: "
             f"padded rows/columns {skipped} are never read by any window (shaded in the figure)."
         )
 
 
 # A lesson's own settings, drawn next to its player: the short names the course uses.
-SHORT = {"pool_f": "f", "pool_stride": "stride", "mode": "mode", "grad": "upstream", "n_C": "n_C"}
+SHORT = {
+    "pool_f": "f",
+    "pool_stride": "stride",
+    "mode": "mode",
+    "grad": "upstream",
+    "n_C": "n_C",
+    "output_padding": "out_pad",
+}
 
 
 def present() -> bool:

@@ -25,7 +25,7 @@ UPLOAD_CSS = """<style>
 </style>"""
 
 # The pages that use the sidebar's Input section, by registry key (home uses none of it).
-LESSON_PAGES = ("zero_padding", "convolution", "pooling", "conv_backward", "pool_backward")
+LESSON_PAGES = ("zero_padding", "convolution", "pooling", "conv_backward", "pool_backward", "transposed_conv")
 IMAGE_PAGES = ("feature_maps",)  # a picture only: no random tensor, seed, m or sizes
 # Until a page draws its own settings row, the sidebar keeps the settings it reads (feature maps).
 LEGACY_PAGE_SETTINGS = {"feature_maps": ("f", "stride", "pad", "pool_f", "pool_stride", "mode")}
