@@ -80,9 +80,10 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
     (n_H, n_W), (n_H_pool, n_W_pool) = shapes["Z"], shapes["pooled"]
     assert filter_labels(at) == labels
     captions = shape_captions(at)
-    assert len(at.image) == len(captions) == 1 + 3 * len(labels), captions
+    crop = at.radio(key="fm_preview").value == fc.PREVIEW_CROP  # the crop in the photo's colours, beside the player
+    assert len(at.image) == len(captions) + crop == 1 + 3 * len(labels) + crop, captions
     assert all(image.value[0].endswith(".png") for image in at.image)  # sent as drawn, never re-encoded as JPEG
-    assert captions[0].endswith(f"{image_shape[0]}×{image_shape[1]}×{image_shape[2]}")
+    assert captions[0].endswith(f"{image_shape[0]}×{image_shape[1]}×{image_shape[2]} (n_H_prev × n_W_prev × n_C_prev)")
     for c in range(len(labels)):
         assert re.fullmatch(rf"Z\[0, :, :, {c}\] · {n_H}×{n_W} · (diverging|sequential)", captions[1 + 3 * c])
         assert captions[2 + 3 * c] == f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W} · sequential"  # never negative
@@ -91,7 +92,7 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
     assert f"Z (1, {n_H}, {n_W}, {len(labels)})" in arithmetic
     assert f"A (1, {n_H_pool}, {n_W_pool}, {len(labels)})" in arithmetic
     assert at.get("bidi_component"), "no animation drawn (the player)"
-    assert not at.get("plotly_chart")
+    assert len(at.get("plotly_chart")) == 2  # the inspected map, its histograms
 
 
 def board(at: AppTest) -> dict:
@@ -202,8 +203,9 @@ def test_a_valid_custom_kernel_adds_its_map():
 
 
 def test_a_bigger_custom_kernel_sets_f_and_pads_the_presets():
-    at = open_page("sample", "digit", f=5, pad=0)
+    at = open_page("sample", "digit", pad=0)
     at.toggle(key="fm_custom_on").set_value(True).run()
+    at.number_input(key="fm_custom_f").set_value(5).run()
     healthy(at)
     assert at.data_editor[0].value.shape == (5, 5)
     assert any("padded with zeros to 5x5" in c.value for c in at.caption)
@@ -285,10 +287,13 @@ def test_preview_crop_and_size():
     healthy(at)
     text = " ".join(m.value for m in at.markdown)
     col = at.slider(key="fm_crop_col").value
-    assert f"a crop around row 150, column {col} at full resolution" in text and "6×6 preview" in text
+    crop = features.crop_with_neighbours(images.sample_image("scene"), 6, (150, col), 1, 1)
+    top, left, bottom, right = crop.box
+    assert (top, bottom) == (147, 153)  # 6 rows around row 150
+    assert f"a 6×6 crop at rows {top}..{bottom - 1}, columns {left}..{right - 1}, plus its 1-pixel ring" in text
     panels = {p["name"]: p for p in board(at)["panels"]}
     assert "W[:, :, 0, 2]" in json.dumps(panels["W/0"])  # filter c = 2, the Gaussian blur
-    assert board(at)["n_steps"] == 36  # a 6x6 preview, pad 1, stride 1: 6x6 windows
+    assert board(at)["n_steps"] == 36  # a 6x6 crop and its ring of 1 (pad 0 on it), stride 1: 6x6 windows
     assert "a_prev_pad/2" in panels  # the crop's three channels, real pixels
 
 
@@ -308,13 +313,14 @@ def test_the_progress_bar_of_a_first_computation_never_breaks_a_rerun(monkeypatc
 
 
 def test_a_preview_too_small_for_the_filter_is_an_error_below_the_maps():
-    at = open_page("sample", "digit", f=7, pad=0)
+    at = open_page("sample", "digit", pad=0)
     at.toggle(key="fm_custom_on").set_value(True).run()
+    at.number_input(key="fm_custom_f").set_value(7).run()
     at.select_slider(key="fm_preview_size").set_value(4).run()
     healthy(at)
     assert "The preview is too small for this filter" in errors(at) and "f=7" in errors(at)
     assert not at.get("bidi_component")  # no animation, but every map
-    assert len(at.image) == 1 + 3 * (len(fc.DEFAULT_KERNELS) + 1)
+    assert len(at.image) == 1 + 3 * (len(fc.DEFAULT_KERNELS) + 1) + 1  # and the crop, in colour
     at.select_slider(key="fm_preview_size").set_value(8).run()  # the fix the message suggests
     healthy(at)
     assert not at.error and at.get("bidi_component")
@@ -347,4 +353,4 @@ def test_heic_upload_makes_maps():
     at.file_uploader(key="upload_widget").set_value(("photo.heic", F.heic(), "image/heif")).run()
     healthy(at)
     assert not at.error, errors(at)
-    assert shape_captions(at)[0] == "A_prev is your upload: 20×40×3"
+    assert shape_captions(at)[0] == "A_prev is your upload: 20×40×3 (n_H_prev × n_W_prev × n_C_prev)"
