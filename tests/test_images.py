@@ -294,7 +294,9 @@ def test_decompression_bomb_is_refused_before_decoding(make):
 
 def test_image_over_our_pixel_cap_is_refused_from_its_header():
     # 10000x6000 = 60 MP: under Pillow's own bomb limit, over MAX_PIXELS.
-    refused(F.bomb_png_header(10000, 6000), "6000×10000 pixels, rows × columns", "60 megapixels", "refused before decoding")
+    refused(
+        F.bomb_png_header(10000, 6000), "6000×10000 pixels, rows × columns", "60 megapixels", "refused before decoding"
+    )
 
 
 def test_bomb_rejection_keeps_process_memory_bounded():

@@ -85,7 +85,10 @@ def map_heatmap(
     )
 
 
-def inspect_figure(panels: list[dict], decimals: int = 2, height: int = 520) -> go.Figure:
+PANEL_WIDTH, MIN_HEIGHT, MAX_HEIGHT = 330, 200, 560  # pixels: a panel's expected width, the maps' height limits
+
+
+def inspect_figure(panels: list[dict], decimals: int = 2, height: int | None = None) -> go.Figure:
     """Z, ReLU and pooled of one filter side by side, in one coordinate system, zoom and pan linked.
 
     panels -- one dict per map, left to right: {"name", "values" (rows, cols), "stops", "vrange",
@@ -93,7 +96,8 @@ def inspect_figure(panels: list[dict], decimals: int = 2, height: int = 520) -> 
               "block" (values per cell side when reduced), "x_range", "y_range" (the first panel's
               are used), optional "customdata" (rows, cols, 2): the map's own row and column}
     All axes share Z's row and column numbers (`matches`), so a zoom on one map zooms the others onto
-    the same part of the picture; square pixels, row 0 on top.
+    the same part of the picture; square pixels, row 0 on top. height: pixels, by default from the
+    shown area's aspect for panels about PANEL_WIDTH wide (the maps sit at the top of their panels).
     """
     from plotly.subplots import make_subplots
 
@@ -117,10 +121,16 @@ def inspect_figure(panels: list[dict], decimals: int = 2, height: int = 520) -> 
             col=k,
         )
     x_range, y_range = panels[0]["x_range"], panels[0]["y_range"]
+    if height is None:
+        aspect = (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
+        height = int(min(MAX_HEIGHT, max(MIN_HEIGHT, PANEL_WIDTH * aspect))) + 70  # + titles and tick labels
     for k in range(1, n + 1):
         fig.update_xaxes(range=list(x_range), row=1, col=k, matches="x" if k > 1 else None, showgrid=False)
         fig.update_yaxes(range=list(y_range)[::-1], row=1, col=k, matches="y" if k > 1 else None, showgrid=False)
-        fig.update_yaxes(scaleanchor=f"x{k if k > 1 else ''}", scaleratio=1, row=1, col=k)
+        fig.update_yaxes(showticklabels=k == 1, row=1, col=k)  # one set of row numbers: they are shared
+        fig.update_yaxes(
+            scaleanchor=f"x{k if k > 1 else ''}", scaleratio=1, constrain="domain", constraintoward="top", row=1, col=k
+        )
         fig.update_xaxes(constrain="domain", row=1, col=k)
     fig.update_layout(
         template=_NO_TEMPLATE,
