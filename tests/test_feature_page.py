@@ -354,3 +354,86 @@ def test_heic_upload_makes_maps():
     healthy(at)
     assert not at.error, errors(at)
     assert shape_captions(at)[0] == "A_prev is your upload: 20×40×3 (n_H_prev × n_W_prev × n_C_prev)"
+
+
+# --- Inspect a map: the Plotly figure -----------------------------------------------------------
+
+
+def figure(at: AppTest, key: str = "fm_inspect_chart") -> dict:
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id]
+    return json.loads(chart.proto.spec)
+
+
+def typed(array: dict) -> np.ndarray:
+    """A Plotly typed array ({"dtype", "bdata", "shape"}) back to numpy."""
+    import base64
+
+    shape = [int(n) for n in str(array.get("shape", "-1")).split(",")]
+    return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).reshape(shape)
+
+
+def test_the_inspect_figure_is_z_relu_and_pooled_linked_with_hover_values():
+    at = open_page("sample", "scene")
+    image = images.sample_image("scene")
+    maps = features.compute_feature_maps(image, kernels.kernel_bank(fc.DEFAULT_KERNELS, 3), stride=1, pad=1)
+    n_H, n_W = maps.Z.shape[:2]
+    spec = figure(at)
+    z, relu, a = spec["data"]
+    assert [t["type"] for t in spec["data"]] == ["heatmap"] * 3 and [z["name"], relu["name"], a["name"]] == [
+        "Z",
+        "max(Z, 0)",
+        "A",
+    ]
+    np.testing.assert_array_equal(typed(z["z"]), maps.Z[:, :, 0].astype(np.float32))  # every value: 192x256 fits
+    np.testing.assert_array_equal(typed(a["z"]), maps.pooled[:, :, 0].astype(np.float32))
+    m = np.abs(maps.Z[:, :, 0]).max()
+    assert z["zmin"] == pytest.approx(-m) and z["zmax"] == pytest.approx(m)  # Sobel x: diverging, centred on 0
+    assert relu["zmin"] == a["zmin"] == 0 and relu["zmax"] == a["zmax"] == pytest.approx(maps.Z[:, :, 0].max())
+    assert "row %{y}, column %{x}" in z["hovertemplate"] and "%{z:.2f}" in z["hovertemplate"]  # 2 decimals
+    assert "row %{customdata[0]}, column %{customdata[1]}" in a["hovertemplate"]
+    layout = spec["layout"]
+    assert layout["xaxis"]["range"] == [-0.5, n_W - 0.5] and layout["yaxis"]["range"] == [n_H - 0.5, -0.5]
+    assert layout["xaxis2"]["matches"] == layout["xaxis3"]["matches"] == "x" and layout["yaxis3"]["matches"] == "y"
+    assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
+    assert a["dx"] == a["dy"] == 2 and a["x0"] == a["y0"] == 0.5  # A[i, j] over Z's rows 2i, 2i+1
+    assert any("at full resolution" in c.value and "on the wire" in c.value for c in at.caption)
+    hist = figure(at, "fm_inspect_hist")
+    counts = [typed(t["y"]) if isinstance(t["y"], dict) else np.asarray(t["y"]) for t in hist["data"][:2]]
+    assert sum(int(c.astype(np.int64).sum()) for c in counts) == n_H * n_W  # every Z value, in gray or red
+
+    # A blur's Z is never negative: sequential from 0. The row's Inspect button picks it.
+    at.button(key="fm_inspect_btn_2").click().run()
+    healthy(at)
+    assert at.selectbox(key="fm_inspect").value == "Gaussian blur"
+    z = figure(at)["data"][0]
+    assert z["zmin"] == 0 and z["zmax"] == pytest.approx(maps.Z[:, :, 2].max())
+
+
+def test_a_large_photo_is_inspected_reduced_or_at_full_resolution_around_the_crop():
+    at = open_page("upload")
+    at.file_uploader(key="upload_widget").set_value(("photo.jpg", F.photo_jpeg(1600, 1200), "image/jpeg")).run()
+    healthy(at)
+    assert not at.error, errors(at)
+    n_H, n_W = images.load_image(F.photo_jpeg(1600, 1200)).array.shape[:2]  # (768, 1024) at pad 1, stride 1
+    spec = figure(at)
+    k = features.block_for(n_H, n_W)
+    assert k > 1 and typed(spec["data"][0]["z"]).shape == (-(-n_H // k), -(-n_W // k))
+    assert f"each cell is a {k}×{k} block" in " ".join(c.value for c in at.caption)
+    at.slider(key="fm_crop_row").set_value(100).run()
+    at.radio(key="fm_inspect_area").set_value(fc.AREA_WINDOW).run()
+    healthy(at)
+    spec = figure(at)
+    top, left, bottom, right = features.centred_window(n_H, n_W, 101, at.slider(key="fm_crop_col").value + 1)
+    assert typed(spec["data"][0]["z"]).shape == (bottom - top, right - left) == (320, 320)
+    assert spec["layout"]["xaxis"]["range"] == [left - 0.5, right - 0.5]
+    assert spec["layout"]["yaxis"]["range"] == [bottom - 0.5, top - 0.5]
+
+
+def test_the_settings_row_is_on_the_page_not_in_the_sidebar():
+    at = open_page("sample", "disc", stride=2, pool_f=3, pool_stride=3)
+    for key in ("stride", "pad", "pool_f", "pool_stride"):
+        assert at.main.slider(key=key) and key not in [s.key for s in at.sidebar.slider]
+    assert at.main.radio(key="mode").value == "max"
+    assert not any(s.key == "f" for s in at.slider)  # f is the kernels': no slider that does nothing
+    assert any("**f** (the filter's size) is the kernels'" in c.value for c in at.caption)
+    assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("disc").shape, 3, 2, 1)
