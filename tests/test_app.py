@@ -65,7 +65,7 @@ def test_every_lesson_draws_its_player_at_the_defaults(page):
 @pytest.mark.parametrize("page", ANIMATED)
 def test_a_lesson_shows_only_its_own_settings(page):
     at = run(page)
-    shown = {w.key for w in at.main.number_input} | {w.key for w in at.main.radio}
+    shown = {w.key for w in at.main.slider} | {w.key for w in at.main.radio}
     assert set(PAGE_SETTINGS[page]) <= shown
     others = {k for p, keys in PAGE_SETTINGS.items() if p != page for k in keys} - set(PAGE_SETTINGS[page])
     assert not (others & shown), others & shown
@@ -125,7 +125,7 @@ def test_impossible_filter_shows_the_numbers_and_the_fix():
     (error,) = at.error
     assert "f=7" in error.value and "3x3" in error.value and "raise pad" in error.value
     assert not at.get("bidi_component")
-    assert at.number_input(key="f").value == 7, "the settings row stays, so the user can fix f"
+    assert at.slider(key="f").value == 7, "the settings row stays, so the user can fix f"
 
 
 def test_pool_window_larger_than_input_is_an_error_not_a_crash():
@@ -138,7 +138,7 @@ def test_settings_survive_switching_pages():
     at = run("lessons/convolution.py", f=5, stride=2)
     at.switch_page("lessons/pooling.py").run()  # does not draw f or stride
     at.switch_page("lessons/conv_backward.py").run()
-    assert at.number_input(key="f").value == 5 and at.number_input(key="stride").value == 2
+    assert at.slider(key="f").value == 5 and at.slider(key="stride").value == 2
     assert_healthy(at)
     assert at.query_params["f"] == ["5"] or at.query_params["f"] == "5"
 
@@ -149,16 +149,19 @@ def test_a_link_reopens_the_same_view():
     assert query["f"] == "5" and query["stride"] == "2" and query["pad"] == "2"
     reopened = run("lessons/convolution.py", query=query)
     for key in ("f", "stride", "pad"):
-        assert reopened.number_input(key=key).value == at.number_input(key=key).value
+        assert reopened.slider(key=key).value == at.slider(key=key).value
     assert board_of(reopened) == board_of(at)
 
 
 def test_a_link_with_a_step_opens_the_player_there():
+    """A link counts steps from 1, as the player shows them; the board's index is one less."""
     at = run("lessons/convolution.py", query={"step": "30"})
     assert at.get("bidi_component")
     from player_helpers import data_of
 
-    assert data_of(at)["step"] == 30
+    assert data_of(at)["step"] == 29
+    old = run("lessons/convolution.py", query={"step": "0"})  # a link from when steps counted from 0
+    assert data_of(old)["step"] == 0 and not old.warning
 
 
 def test_present_in_a_link_turns_presentation_mode_on_and_hides_the_prose():
@@ -185,7 +188,7 @@ def test_present_in_a_link_turns_presentation_mode_on_and_hides_the_prose():
 def test_tampered_links_warn_and_clamp(query, key, expected):
     at = run("lessons/convolution.py", query=query)
     assert not at.exception
-    assert at.number_input(key=key).value == expected
+    assert at.slider(key=key).value == expected
     assert any(key in w.value for w in at.warning)
     assert_healthy(at)
 

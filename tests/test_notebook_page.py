@@ -89,7 +89,7 @@ def test_conv_examples_through_the_page_equal_layers(version):
     # The player animates that exact example: its output panel is the notebook's Z[0, :, :, 0].
     (z_panel,) = [p for p in board["panels"] if p["array"] == "Z"]
     np.testing.assert_array_equal(storyboard.values_at(board, z_panel["name"], board["n_steps"] - 1), Z[0, :, :, 0])
-    assert [w for w in at.number_input if w.key == "stride"][0].value == ex.hparameters["stride"]
+    assert [w for w in at.slider if w.key == "stride"][0].value == ex.hparameters["stride"]
 
 
 @pytest.mark.parametrize("version", course.VERSIONS)
@@ -138,7 +138,7 @@ def test_pool_examples_every_case_through_the_page(version):
         want = A[1, 1] if version == "2021-2022" else A
         label = "A[1,1] =" if version == "2021-2022" else "A ="
         np.testing.assert_array_equal(printed_value(text.split("mode = average")[0], label), want.ravel())
-        assert [w for w in at.number_input if w.key == "pool_stride"][0].value == ex.hparameters["stride"]
+        assert [w for w in at.slider if w.key == "pool_stride"][0].value == ex.hparameters["stride"]
 
 
 def test_zero_pad_example_matches_the_seed_notebook():
@@ -194,8 +194,8 @@ def test_good_npz_through_the_page():
     assert not at.error, [e.value for e in at.error]
     board = board_of(at)
     Z, _ = layers.conv_forward(GOOD["A_prev"], GOOD["W"], GOOD["b"], {"stride": 2, "pad": 1})
-    assert [w for w in at.number_input if w.key == "stride"][0].value == 2
-    assert [w for w in at.number_input if w.key == "f"][0].value == 3
+    assert [w for w in at.slider if w.key == "stride"][0].value == 2
+    assert [w for w in at.slider if w.key == "f"][0].value == 3
     assert any("Your arrays (mine.npz)" in c.value for c in at.caption)
     assert board["lesson"] == "conv_forward" and Z.shape == (2, 3, 4, 2)
 
@@ -282,7 +282,7 @@ def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream
     at = run(PAGE_FILES[page], {"source": "course"})
     healthy(at)
     for key in numbers:
-        box = at.number_input(key=key)
+        box = at.slider(key=key)
         assert box.disabled, f"{key} is the cell's: not editable"
         assert "fixed by the notebook's cell" in box.help
     shown = [t for t in at.text_input if t.label == "upstream"]
@@ -292,6 +292,6 @@ def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream
 
     at.radio(key="source").set_value("random").run()  # back to random: editable again, the choice is back
     healthy(at)
-    assert not any(at.number_input(key=key).disabled for key in numbers)
+    assert not any(at.slider(key=key).disabled for key in numbers)
     assert [r.value for r in at.radio if r.key == "grad"] == ["random"]
     assert not [t for t in at.text_input if t.label == "upstream"]

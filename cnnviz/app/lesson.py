@@ -198,13 +198,31 @@ class Controls:
             )
 
 
+def _range_help(spec: params.Spec, where: str = "") -> str:
+    """A slider's help: what it is, its range, and (when disabled) what fixes it."""
+    text = f"{spec.label}: {spec.lo} to {spec.hi}."
+    if spec.help:
+        text += f" {spec.help}."
+    return text + (f" This run: {where}." if where else "")
+
+
+def _slider(key: str, label: str, where: str | None) -> int:
+    """One setting as a slider (value shown, arrow keys step it); disabled with its reason when fixed."""
+    spec = params.SPECS[key]
+    value = st.session_state.get(key, spec.default)
+    if not isinstance(value, int) or not spec.lo <= value <= spec.hi:  # a stale or foreign value: clamp, never raise
+        st.session_state[key] = min(max(int(value) if isinstance(value, int) else spec.default, spec.lo), spec.hi)
+    return int(st.slider(label, spec.lo, spec.hi, key=key, help=_range_help(spec, where or ""), disabled=bool(where)))
+
+
 def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls:
     """One compact row: this lesson's settings (keyed as in settings.SPECS), | i c, presentation toggle.
 
-    Only what the page uses is drawn. Returns the row, whose `index(key, n)` draws `i`/`c` once the
-    page knows how many exist.
+    Every whole-number setting given (f, stride, pad, n_C, pool f / stride, dilation, ...) is a
+    slider; choices are radios. Only what the page uses is drawn. Returns the row, whose
+    `index(key, n)` draws `i`/`c` once the page knows how many exist.
     """
-    widths = [1.5 if params.SPECS[k].is_choice else 1 for k in keys] + [0.25] + [1] * len(indices) + [1.6]
+    widths = [1.5 if params.SPECS[k].is_choice else 1.2 for k in keys] + [0.1] + [0.8] * len(indices) + [1.1]
     cols = st.columns(widths, vertical_alignment="bottom", gap="small")
     fixed = notebook.fixed_settings()  # what the course's cell or the student's file decides
     for col, key in zip(cols, keys, strict=False):
@@ -218,14 +236,15 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
             elif spec.is_choice:
                 st.radio(label, spec.choices, key=key, horizontal=True, help=spec.label)
             else:
-                where = f" ({fixed[key]})" if key in fixed else ""
-                st.number_input(
-                    label, spec.lo, spec.hi, step=1, key=key, help=spec.label + where, disabled=key in fixed
-                )
+                _slider(key, label, fixed.get(key))
     slots = dict(zip(indices, cols[len(keys) + 1 : len(keys) + 1 + len(indices)], strict=True))
     with cols[-1]:
         st.session_state["present"] = present()  # a link's present=1 arrives as an int
         st.toggle("Present", key="present", help=params.SPECS["present"].help)
+    held = sorted({where for key, where in fixed.items() if key in keys and not params.SPECS[key].is_choice})
+    if held and not present():
+        names = ", ".join(SHORT.get(k, k) for k in keys if k in fixed and not params.SPECS[k].is_choice)
+        st.caption(f"{names}: {'; '.join(held)} (choose Input: random in the sidebar to change them).")
     return Controls(slots)
 
 
