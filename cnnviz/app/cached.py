@@ -61,8 +61,9 @@ def pool_backward_board(
     return player.pack(storyboard.pool_backward_board(dA, cache, mode, i, c, ties))
 
 
-check_conv_backward = _cache(gradcheck.check_conv_backward)
-check_pool_backward = _cache(gradcheck.check_pool_backward)
+# The gradient checks' pairs (analytic, numerical) per gradient: the table's differences and the scatter
+conv_backward_gradients = _cache(gradcheck.conv_backward_gradients)
+pool_backward_gradients = _cache(gradcheck.pool_backward_gradients)
 
 conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF
 

@@ -15,8 +15,9 @@ import streamlit as st
 from cnnviz.app import cached, image_input, memory, notebook
 from cnnviz.app import player as player_component
 from cnnviz.app import settings as params
-from cnnviz.core import inputs, windows
+from cnnviz.core import gradcheck, inputs, windows
 from cnnviz.core.errors import InputError
+from cnnviz.draw import plots
 from cnnviz.pictures import images
 
 
@@ -295,4 +296,22 @@ def grad_table(errors: dict[str, float], note: str = "") -> None:
         "Centred finite differences (h = 1e-5) of sum(output * upstream gradient) against the analytic "
         "backward pass. difference = ‖analytic − numerical‖ / (‖analytic‖ + ‖numerical‖), over the whole array, "
         "as in the course's gradient-checking exercise; below 1e-7 they agree. " + note
+    )
+
+
+def grad_check(pairs: dict[str, tuple[np.ndarray, np.ndarray]], key: str, note: str = "") -> None:
+    """The gradient check: its table (one difference per array) and the scatter of every cell (Plotly)."""
+    if present():
+        return
+    grad_table(gradcheck.differences(pairs), note)
+    names = ", ".join(pairs)
+    st.plotly_chart(
+        plots.gradient_check(pairs, title=f"Every cell of {names}: analytic against numerical"),
+        key=key,
+        width="stretch",
+        config={"displaylogo": False},
+    )
+    st.caption(
+        "A right backward pass puts every point on the dashed line y = x. Hover a point for its cell; "
+        "a cell off the line is drawn as a large × outlined in red."
     )
