@@ -224,3 +224,24 @@ def test_conv_backward_shows_its_gradient_check_for_each_of_its_three_gradients(
     check = gradient_check(at)
     assert set(check) == {"dA_prev", "dW", "db"}
     assert all(verdict == "agrees" and err < 1e-7 for err, verdict in check.values()), check
+
+
+def test_home_lists_every_lesson_as_a_link():
+    at = run()
+    links = {link.proto.page: link.proto.label for link in at.get("page_link")}
+    for lesson in registry.LESSONS:
+        (label,) = [label for page, label in links.items() if page.endswith(lesson.url_path)]
+        assert lesson.title in label
+
+
+@pytest.mark.parametrize(
+    ("query", "words"), [({}, "64 frames, every step"), ({"n_H_prev": "16", "n_W_prev": "16"}, "frames, a frame every")]
+)
+def test_the_gif_button_says_how_many_frames_and_which_steps(query, words):
+    at = run("lessons/convolution.py", query=query)
+    (button,) = [b for b in at.get("download_button") if "GIF" in b.proto.label]
+    assert words in button.proto.label
+    if "every step" not in words:  # 256 steps: a subset by default, every step on request
+        at.checkbox(key="conv_gif_every").check().run()
+        (button,) = [b for b in at.get("download_button") if "GIF" in b.proto.label]
+        assert "256 frames, every step" in button.proto.label

@@ -69,6 +69,6 @@ conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def board_gif(board: player.Packed) -> bytes:
-    """The GIF of a storyboard (the same board the player draws)."""
-    return gif.board_gif(board.board())
+def board_gif(board: player.Packed, max_frames: int | None = None) -> bytes:
+    """The GIF of a storyboard (the same board the player draws): every step, or at most max_frames."""
+    return gif.board_gif(board.board(), max_frames=max_frames)

@@ -17,7 +17,7 @@ from cnnviz.app import player as player_component
 from cnnviz.app import settings as params
 from cnnviz.core import gradcheck, inputs, windows
 from cnnviz.core.errors import InputError
-from cnnviz.draw import plots
+from cnnviz.draw import gif, plots
 from cnnviz.pictures import images
 
 
@@ -271,13 +271,31 @@ def upstream(s: dict[str, Any], shape: tuple[int, ...], A_prev: np.ndarray, W: n
     return guard(notebook.upstream, s, shape, A_prev, W)
 
 
+GIF_EVERY_STEP_UP_TO = 120  # more steps: a frame every k steps unless "every step" is ticked (slower to make)
+
+
 def gif_button(label: str, file_name: str, make: Callable[[], bytes] | player_component.Packed, key: str) -> None:
-    """A download button that renders the GIF only when clicked (`make`: a packed storyboard or a callable)."""
+    """A download button that renders the GIF only when clicked (`make`: a packed storyboard or a callable).
+
+    A board's GIF has every step; past GIF_EVERY_STEP_UP_TO steps it has a frame every k steps unless
+    the "every step" box is ticked, and the button says which.
+    """
     if present():
         return
     if isinstance(make, player_component.Packed):
-        board = make
-        make = lambda: cached.board_gif(board)  # noqa: E731
+        board, n = make, make.n_steps
+        every = True
+        if n > GIF_EVERY_STEP_UP_TO:
+            every = st.checkbox(
+                f"GIF with every step ({n} frames, slower to make)",
+                key=f"{key}_every",
+                help=f"Off: at most {GIF_EVERY_STEP_UP_TO} frames, a frame every few steps (each frame says so).",
+            )
+        max_frames = None if every else GIF_EVERY_STEP_UP_TO
+        steps = gif.frame_steps(n, max_frames)
+        gap = steps[1] - steps[0] if len(steps) > 1 else 1
+        label += f": {len(steps)} frames, " + ("every step" if gap == 1 else f"a frame every {gap} steps")
+        make = lambda: cached.board_gif(board, max_frames)  # noqa: E731
     st.download_button(
         label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon=":material/movie:"
     )
