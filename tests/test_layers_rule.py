@@ -14,7 +14,9 @@ ALLOWED = {
     "draw": {"core", "steps", "draw"},
     "pictures": {"core", "pictures", "draw"},
     "check": {"core", "steps", "check"},
-    "app": {"core", "steps", "draw", "pictures", "check", "app"},
+    "player": {"player"},  # the host-neutral player: its JS/CSS and the offline page
+    "notebook": {"core", "steps", "draw", "check", "player", "notebook"},
+    "app": {"core", "steps", "draw", "pictures", "check", "player", "app"},
 }
 
 

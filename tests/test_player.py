@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz import player as neutral
 from cnnviz.app import player
 from cnnviz.core import inputs
 from cnnviz.steps import storyboard
 
-JS = (Path(player.__file__).parent / "player.js").read_text()
+# the one player module and the Streamlit host's adapter, as the component receives them
+JS = neutral.module((Path(player.__file__).parent / "streamlit.js").read_text())
 
 
 def small_board() -> dict:
@@ -92,7 +94,7 @@ def test_the_test_hooks_are_in_the_player():
 
 
 def test_nothing_is_fetched_from_anywhere():
-    css = (Path(player.__file__).parent / "player.css").read_text()
+    css = neutral.css()
     for text in (JS, css):
         text = text.replace('"http://www.w3.org/2000/svg"', "")  # the SVG namespace is a name, not a request
         assert "http" not in text and "fetch(" not in text and "@import" not in text and "url(" not in text

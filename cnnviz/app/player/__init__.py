@@ -1,8 +1,10 @@
-"""The lesson player: one Streamlit v2 component that draws a storyboard in the browser.
+"""The lesson player's Streamlit host: one v2 component that draws a storyboard in the browser.
 
-The board (cnnviz.steps.storyboard) is sent once; stepping, playing, hovering and clicking happen
-in the browser (player.js, SVG). The browser reports its step back only when the user pauses or
-has stopped stepping for a second, so a share link carries `step` and a reload reopens there.
+The player itself is host-neutral (cnnviz/player/player.js, `mount`); streamlit.js here is the thin
+adapter that decodes what `encode` sends and reports the step. The board (cnnviz.steps.storyboard)
+is sent once; stepping, playing, hovering and clicking happen in the browser (SVG). The browser
+reports its step back only when the user pauses or has stopped stepping for a second, so a share
+link carries `step` and a reload reopens there.
 
 The board travels as JSON bytes made once, inside the shared cache (`pack`): a rerun adds one
 short header line (`encode`) instead of serialising (twice, with Streamlit's identity hash) a
@@ -18,16 +20,16 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz import player as neutral
 from cnnviz.steps import storyboard
 
 HERE = Path(__file__).parent
-_CSS = (HERE / "player.css").read_text(encoding="utf-8")
 # The stylesheet travels in the component's HTML: with isolate_styles=False, Streamlit 1.67 does not
 # inject the `css=` text. It is scoped by the .cnnviz-player class.
 _COMPONENT = st.components.v2.component(
     "cnnviz_player",
-    html=f"<style>{_CSS}</style>",
-    js=(HERE / "player.js").read_text(encoding="utf-8"),
+    html=f"<style>{neutral.css()}</style>",
+    js=neutral.module((HERE / "streamlit.js").read_text(encoding="utf-8")),
     isolate_styles=False,  # in the page DOM: test hooks and focus work with plain selectors
 )
 
@@ -63,7 +65,7 @@ def pack(board: dict[str, Any] | Packed) -> Packed:
 
 
 def encode(packed: Packed, step: int, decimals: int, present: bool, marks: dict[str, Any]) -> bytes:
-    """The component's data: a header line of JSON, a newline, the board's JSON (player.js decode)."""
+    """The component's data: a header line of JSON, a newline, the board's JSON (streamlit.js decode)."""
     head = {"id": packed.id, "step": step, "decimals": int(decimals), "present": bool(present), "marks": marks}
     return json.dumps(head, separators=(",", ":")).encode("utf-8") + b"\n" + packed.json
 
