@@ -132,10 +132,8 @@ def _show(report: checker.Report) -> None:
     for text in report.notes:
         st.info(text)
     if report.first is not None:
-        st.info(
-            f"First differing window: {report.first['where']} (step {int(report.first['step']) + 1} of the "
-            "player, marked)."
-        )
+        step = report.first["step"] + 1  # counted from 1, as the player and the link show it
+        st.info(f"First differing window: {report.first['where']} (step {step} of the player, marked).")
     for v in report.verdicts:
         if v.traceback:
             st.caption(f"Your traceback ({v.title}):")
