@@ -14,10 +14,13 @@ from course_reference import (
     cell_arrays,
     check_against_published,
     flat,
+    input_statements,
     page_numbers,
     published,
+    published_inputs,
     published_key,
     reference,
+    same_statements,
 )
 
 from cnnviz.core import course, layers
@@ -61,7 +64,7 @@ def test_each_versions_inputs_are_its_notebooks():
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_draw_equals_the_global_seed_stream_of_the_cell(example):
-    scope = {"np": np}
+    scope = {"np": np, "pool_forward": layers.pool_forward}  # pool_backward's cell calls it between its draws
     exec(example.cell, scope)  # noqa: S102 - the cell text the page shows
     for name, value in course.draw(example).items():
         np.testing.assert_array_equal(scope[example.name_in_cell(name)], value, err_msg=name)
@@ -70,6 +73,13 @@ def test_draw_equals_the_global_seed_stream_of_the_cell(example):
     if example.version == "2023" and example.function == "pool_forward":
         assert f"A_prev_case_{example.case}" in example.cell and f"hparameters_case_{example.case}" in example.calls
     assert example.function + "(" in example.calls
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_cell_makes_the_inputs_the_notebooks_cell_makes(example):
+    ours = input_statements(example.cell + "\n" + example.calls)
+    theirs = published_inputs(example.version, published_key(example))
+    assert same_statements(ours, theirs), (ours, theirs)
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

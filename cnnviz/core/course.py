@@ -134,7 +134,11 @@ class Example:
         ]
         if self.hparameters and self.function != "zero_pad":  # zero_pad(x, pad) takes pad directly
             items = ", ".join(f'"{k}" : {v}' for k, v in self.hparameters.items())
-            lines.append(f"{self.name_in_cell('hparameters')} = {{{items}}}")
+            hp = f"{self.name_in_cell('hparameters')} = {{{items}}}"
+            if self.function == "pool_backward":  # A_prev, hparameters, the pool_forward call, then dA
+                lines[2:2] = [hp, "A, cache = pool_forward(A_prev, hparameters)  # draws nothing"]
+            else:
+                lines.append(hp)
         return "\n".join(lines)
 
     @property
@@ -150,7 +154,6 @@ class Example:
             )
         if fn == "pool_backward" and graded:
             return (
-                "A, cache = pool_forward(A_prev, hparameters)  # draws nothing; the notebook calls it before dA\n"
                 'dA_prev1 = pool_backward(dA, cache, mode = "max")\n'
                 'dA_prev2 = pool_backward(dA, cache, mode = "average")'
             )
@@ -168,8 +171,7 @@ _CALLS = {
     "pool_forward": 'A, cache = pool_forward(A_prev, hparameters, mode = "max")  # and mode = "average"',
     "create_mask_from_window": "mask = create_mask_from_window(x)",
     "distribute_value": "a = distribute_value(2, (2, 2))",
-    "pool_backward": "A, cache = pool_forward(A_prev, hparameters)  # draws nothing; the notebook calls it before dA\n"
-    'dA_prev = pool_backward(dA, cache, mode = "max")  # and mode = "average"',
+    "pool_backward": 'dA_prev = pool_backward(dA, cache, mode = "max")  # and mode = "average"',
 }
 
 
