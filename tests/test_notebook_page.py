@@ -16,7 +16,7 @@ from course_reference import check_against_published, flat, page_numbers, publis
 from player_helpers import board_of, data_of, gradient_check, set_setting
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.core import course, layers
+from cnnviz.core import course, layers, printed
 from cnnviz.steps import storyboard
 
 APP = Path(__file__).parents[1] / "app.py"
@@ -56,7 +56,7 @@ def printouts(at: AppTest, version: str, page: str) -> dict[str, str]:
     shown = codes(at)
     out = {}
     for ex in course.examples(version, page):
-        text = course.format_printout(course.printout(ex))
+        text = printed.format_printout(printed.printout(ex))
         if text.strip("\n") in shown:  # st.code drops a leading empty line (2023's CASE 2 block opens with one)
             out[ex.title] = text
     return out
