@@ -119,7 +119,7 @@ def test_every_version_through_the_page_prints_as_its_notebook_and_equals_layers
     )
     for name, key in keys.items():
         if name in hp:
-            assert [w for w in at.number_input if w.key == key][0].value == hp[name], key
+            assert [w for w in at.slider if w.key == key][0].value == hp[name], key
     board = board_of(at)
     arr = course.lesson_arrays(chosen)
     if page == "conv_forward":
@@ -183,8 +183,8 @@ def test_good_npz_through_the_page():
     assert not at.error, [e.value for e in at.error]
     board = board_of(at)
     Z, _ = layers.conv_forward(GOOD["A_prev"], GOOD["W"], GOOD["b"], {"stride": 2, "pad": 1})
-    assert [w for w in at.number_input if w.key == "stride"][0].value == 2
-    assert [w for w in at.number_input if w.key == "f"][0].value == 3
+    assert [w for w in at.slider if w.key == "stride"][0].value == 2
+    assert [w for w in at.slider if w.key == "f"][0].value == 3
     assert any("Your arrays (mine.npz)" in c.value for c in at.caption)
     assert board["lesson"] == "conv_forward" and Z.shape == (2, 3, 4, 2)
 
@@ -271,7 +271,7 @@ def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream
     at = run(PAGE_FILES[page], {"source": "course"})
     healthy(at)
     for key in numbers:
-        box = at.number_input(key=key)
+        box = at.slider(key=key)
         assert box.disabled, f"{key} is the cell's: not editable"
         assert "fixed by the notebook's cell" in box.help
     shown = [t for t in at.text_input if t.label == "upstream"]
@@ -281,6 +281,6 @@ def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream
 
     at.radio(key="source").set_value("random").run()  # back to random: editable again, the choice is back
     healthy(at)
-    assert not any(at.number_input(key=key).disabled for key in numbers)
+    assert not any(at.slider(key=key).disabled for key in numbers)
     assert [r.value for r in at.radio if r.key == "grad"] == ["random"]
     assert not [t for t in at.text_input if t.label == "upstream"]
