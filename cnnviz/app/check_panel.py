@@ -62,6 +62,7 @@ def _run(page: str, function: str, inputs: dict[str, Any], ties: str, i: int, c:
     st.session_state[f"{key}/error"] = None
     st.session_state[f"{key}/report"] = None
     session = st.session_state.setdefault("check/session", uuid.uuid4().hex)
+    inputs = {**inputs, "course_version": st.session_state.get("version")}  # the notebook of the course cases
     try:
         report = checker.check(function, text, inputs, filename, ties, i, c, session=session)
     except InputError as err:
@@ -144,10 +145,8 @@ def _show(report: checker.Report) -> None:
     for text in report.notes:
         st.info(text)
     if report.first is not None:
-        st.info(
-            f"First differing window: {report.first['where']} (step {int(report.first['step']) + 1} of the "
-            "player, marked)."
-        )
+        step = report.first["step"] + 1  # counted from 1, as the player and the link show it
+        st.info(f"First differing window: {report.first['where']} (step {step} of the player, marked).")
     for v in report.verdicts:
         if v.traceback:
             st.caption(f"Your traceback ({v.title}):")
