@@ -49,8 +49,13 @@ function render(mount, component, sent) {
   host.report = (k) => host.component.setStateValue("step", k);
   host.escape = () => host.component.setStateValue("escape", Date.now());
   host.component = component;
+  // a check (cnnviz/app/check_panel.py) sends marks.seek = {step, check}: a new check opens its step
+  const seek = (head.marks && head.marks.seek) || null;
+  const fresh = seek && parentElement.__cnnvizSeek !== seek.check;
+  parentElement.__cnnvizSeek = seek ? seek.check : undefined;
   if (P && P.boardId === head.id) {
     P.update(head);
+    if (fresh) P.show(seek.step);
     P.attach();
     return P;
   }
