@@ -17,6 +17,9 @@ export default function (component) {
   const host = parentElement.__cnnvizHost || (parentElement.__cnnvizHost = {});
   host.report = (k) => host.component.setStateValue("step", k);
   host.escape = () => host.component.setStateValue("escape", Date.now());
+  // presentation mode's previous/next lesson (keys p / n): the page's own links (cnnviz/app/lesson.py title)
+  host.next = () => { const a = document.querySelector(".st-key-cnnviz_next a"); if (a) a.click(); };
+  host.prev = () => { const a = document.querySelector(".st-key-cnnviz_prev a"); if (a) a.click(); };
   host.component = component;
   if (P && P.boardId === head.id) {
     P.update(head);
