@@ -387,7 +387,14 @@ class Player {
       // the small panels (W, products, dW, db) stand in columns of two after the first big panel
       const bigs = items.filter((it) => !small(it.p)), smalls = items.filter((it) => small(it.p));
       let slots = items.map((it) => [it]);
-      if (bigs.length && smalls.length > 1) {
+      if (context.length) {
+        // the context panel joins the small ones: the big panels (the window's input, where it lands) share the first row
+        const main = bigs.filter((it) => !context.includes(it.p.name));
+        const rest = [...items.filter((it) => context.includes(it.p.name)), ...smalls];
+        const stacks = [];
+        for (let i = 0; i < rest.length; i += 2) stacks.push(rest.slice(i, i + 2));
+        slots = [...main.map((it) => [it]), ...stacks];
+      } else if (bigs.length && smalls.length > 1) {
         const stacks = [];
         for (let i = 0; i < smalls.length; i += 2) stacks.push(smalls.slice(i, i + 2));
         slots = [[bigs[0]], ...stacks, ...bigs.slice(1).map((it) => [it])];
@@ -400,7 +407,7 @@ class Player {
         if (x > 0 && x + gap + w > W) { x = 0; y += rowH + gap; rowH = 0; rows += 1; }
         else if (x > 0) x += gap;
         let sy = y;
-        for (const it of slot) { pos.push(Object.assign({ x, y: sy }, it)); sy += it.h + gap; }
+        for (const it of slot) { pos.push(Object.assign({ x, y: sy, row: rows }, it)); sy += it.h + gap; }
         x += w; rowH = Math.max(rowH, h); width = Math.max(width, x); maxRow = Math.max(maxRow, rowH);
       }
       return { pos, width, height: y + rowH, maxRow, rows };
@@ -408,8 +415,10 @@ class Player {
     const fits0 = (L) => L.width <= W && L.height <= H && L.maxRow <= rowMax;
     const search = (boost, compact) => {
       // as few rows as the numbers allow (the input beside its output), then the largest cells
-      const rows = place(Math.max(needCell, 4), boost, compact).rows;
-      const fits = (L) => fits0(L) && L.rows <= rows;
+      // every panel in the row it has at the smallest cells that keep the numbers (never pushed down a row)
+      const base = {};
+      for (const it of place(Math.max(needCell, 4), boost, compact).pos) base[it.p.name] = it.row;
+      const fits = (L) => fits0(L) && L.pos.every((it) => it.row <= base[it.p.name]);
       let lo = compact ? 2 : 4, hi = present ? 120 : 72;
       if (!fits(place(lo, boost, compact))) { lo = compact ? 2 : 4; }
       while (hi - lo > 1) {
@@ -595,8 +604,17 @@ class Player {
     if (k !== this.k) {
       this.k = k;
       this.render(false);
+      this.keepInView();
     }
     if (!fromPlay) this.scheduleReport();
+  }
+
+  keepInView() {
+    // the page scrolls (normal mode): bring the step's window back on screen when it has left it
+    const ov = this.svg && this.svg.querySelector(".ov.window");
+    if (!ov || this.data.present) return;
+    const r = ov.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > (window.innerHeight || 720)) ov.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   // ---------------------------------------------------------------- play
