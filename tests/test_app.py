@@ -16,10 +16,11 @@ ANIMATED = [lesson.path for lesson in registry.ANIMATED]
 # What each animated lesson draws next to its player (the rest of the ints are in the sidebar).
 PAGE_SETTINGS = {
     "lessons/zero_padding.py": ["pad"],
-    "lessons/convolution.py": ["f", "stride", "pad", "n_C"],
+    "lessons/convolution.py": ["f", "stride", "pad", "dilation", "n_C"],
     "lessons/pooling.py": ["pool_f", "pool_stride"],
-    "lessons/conv_backward.py": ["f", "stride", "pad", "n_C"],
+    "lessons/conv_backward.py": ["f", "stride", "pad", "dilation", "n_C"],
     "lessons/pool_backward.py": ["pool_f", "pool_stride"],
+    "lessons/transposed_conv.py": ["f", "stride", "pad", "output_padding", "n_C"],
 }
 SIDEBAR = ["m", "n_H_prev", "n_W_prev", "n_C_prev"]
 TIMEOUT = 60

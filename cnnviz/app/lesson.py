@@ -92,7 +92,29 @@ def conv_setup(s: dict[str, Any]) -> tuple:
     A_prev = lesson_input(s)
     W, b = guard(notebook.conv_weights, s, A_prev)  # one random stream, or the course's / your W, b
     hparameters = {"stride": s["stride"], "pad": s["pad"]}
+    if int(s.get("dilation", 1)) != 1:  # the course's dict unless a window with holes is asked for
+        hparameters["dilation"] = int(s["dilation"])
     Z, cache = guard(cached.conv_forward, A_prev, W, b, hparameters)
+    return A_prev, W, b, hparameters, Z, cache
+
+
+def transposed_setup(s: dict[str, Any]) -> tuple:
+    """(A_prev, W, b, hparameters, Z, cache) for conv_transpose_forward; a bad combination stops the page.
+
+    The course has no transposed convolution cell: with the course's or your arrays chosen, the
+    input is the random stream's (and the page says so); a picture is used as A_prev.
+    """
+    hparameters = {"stride": s["stride"], "pad": s["pad"], "output_padding": s["output_padding"]}
+    shape = (s["m"], s["n_H_prev"], s["n_W_prev"], s["n_C_prev"])
+    if s["source"] in ("sample", "upload"):
+        A_prev = lesson_input(s)
+        _, W, b = inputs.transpose_inputs(s["seed"], A_prev.shape, s["f"], s["n_C"])
+    else:
+        if s["source"] != "random":
+            st.info("The course has no transposed convolution cell: A_prev, W and b are the random stream's here.")
+        values = s["values"] if s["source"] == "random" else "normal"
+        A_prev, W, b = inputs.transpose_inputs(s["seed"], shape, s["f"], s["n_C"], values)
+    Z, cache = guard(cached.conv_transpose_forward, A_prev, W, b, hparameters)
     return A_prev, W, b, hparameters, Z, cache
 
 
@@ -121,9 +143,19 @@ def guard(fn: Callable, *args: Any, **kwargs: Any) -> Any:
         fail(err)
 
 
-def size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None) -> str:
-    """n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers (pad=None: pooling, no pad)."""
-    n = windows.output_size(n_prev, f, stride, pad or 0)
+def size_formula(
+    out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None, dilation: int = 1
+) -> str:
+    """n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers (pad=None: pooling, no pad).
+
+    With dilation > 1: n_H = floor((n_H_prev + 2*pad - dilation*(f - 1) - 1) / stride) + 1.
+    """
+    n = windows.output_size(n_prev, f, stride, pad or 0, dilation)
+    if dilation > 1:
+        return (
+            f"{out} = floor(({n_prev_name} + 2*pad - dilation*(f - 1) - 1) / stride) + 1 "
+            f"= floor(({n_prev} + 2*{pad} - {dilation}*({f} - 1) - 1) / {stride}) + 1 = {n}"
+        )
     if pad is None:
         return f"{out} = floor(({n_prev_name} - f) / stride) + 1 = floor(({n_prev} - {f}) / {stride}) + 1 = {n}"
     return (
@@ -139,18 +171,36 @@ def arithmetic(*lines: str) -> None:
     st.code("\n".join(lines), language=None)
 
 
-def stride_note(n_prev: int, f: int, stride: int, pad: int) -> None:
+def transpose_size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int, op: int) -> str:
+    """n_H = (n_H_prev - 1)*stride - 2*pad + f + output_padding with the live numbers."""
+    n = windows.transpose_output_size(n_prev, f, stride, pad, op)
+    return (
+        f"{out} = ({n_prev_name} - 1)*stride - 2*pad + f + output_padding "
+        f"= ({n_prev} - 1)*{stride} - 2*{pad} + {f} + {op} = {n}"
+    )
+
+
+def stride_note(n_prev: int, f: int, stride: int, pad: int, dilation: int = 1) -> None:
     """Say which rows/columns a non-dividing stride never reads."""
-    skipped = windows.uncovered(n_prev, f, stride, pad)
+    skipped = windows.uncovered(n_prev, f, stride, pad, dilation)
     if skipped and not present():
+        span = "f" if dilation == 1 else "(dilation*(f - 1) + 1)"
+        gap = n_prev + 2 * pad - windows.span(f, dilation)
         st.caption(
-            f"(n + 2*pad - f) = {n_prev + 2 * pad - f} is not a multiple of stride = {stride}: "
+            f"(n + 2*pad - {span}) = {gap} is not a multiple of stride = {stride}: "
             f"padded rows/columns {skipped} are never read by any window (shaded in the figure)."
         )
 
 
 # A lesson's own settings, drawn next to its player: the short names the course uses.
-SHORT = {"pool_f": "f", "pool_stride": "stride", "mode": "mode", "grad": "upstream", "n_C": "n_C"}
+SHORT = {
+    "pool_f": "f",
+    "pool_stride": "stride",
+    "mode": "mode",
+    "grad": "upstream",
+    "n_C": "n_C",
+    "output_padding": "out_pad",
+}
 
 
 def present() -> bool:
@@ -306,14 +356,16 @@ GIF_EVERY_STEP_UP_TO = 120  # more steps: a frame every k steps unless "every st
 def gif_button(label: str, file_name: str, make: Callable[[], bytes] | player_component.Packed, key: str) -> None:
     """A download button that renders the GIF only when clicked (`make`: a packed storyboard or a callable).
 
+    Beside it, for a storyboard, "Download as interactive HTML": one self-contained file with the
+    player and the board (cnnviz.player.html) that opens with no server and no network.
     A board's GIF has every step; past GIF_EVERY_STEP_UP_TO steps it has a frame every k steps unless
     the "every step" box is ticked, and the button says which.
     """
     if present():
         return
-    if isinstance(make, player_component.Packed):
-        board, n = make, make.n_steps
-        every = True
+    board = make if isinstance(make, player_component.Packed) else None
+    if board is not None:
+        n, every = board.n_steps, True
         if n > GIF_EVERY_STEP_UP_TO:
             every = st.checkbox(
                 f"GIF with every step ({n} frames, slower to make)",
@@ -325,9 +377,22 @@ def gif_button(label: str, file_name: str, make: Callable[[], bytes] | player_co
         gap = steps[1] - steps[0] if len(steps) > 1 else 1
         label += f": {len(steps)} frames, " + ("every step" if gap == 1 else f"a frame every {gap} steps")
         make = lambda: cached.board_gif(board, max_frames)  # noqa: E731
-    st.download_button(
-        label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon=":material/movie:"
-    )
+    with st.container(horizontal=True):
+        st.download_button(
+            label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon=":material/movie:"
+        )
+        if board is not None:
+            decimals = int(st.session_state.get("decimals", 2))
+            st.download_button(
+                "Download as interactive HTML",
+                data=lambda: cached.board_html(board, decimals),
+                file_name=file_name.removesuffix(".gif") + ".html",
+                mime="text/html",
+                key=key + "_html",
+                on_click="ignore",
+                icon=":material/code:",
+                help="One file with the player and this board: opens in any browser, offline, no server needed.",
+            )
 
 
 def grad_table(errors: dict[str, float], note: str = "") -> None:
