@@ -26,7 +26,7 @@ lesson.text(f"The animation follows example i = {i} and filter c = {c}: the dZ[{
 board = cached.conv_backward_board(dZ, cache, i, c)
 lesson.player(board, "conv_back_player", s, marks=check_panel.marks("conv_backward"))
 lesson.notebook_printout("conv_backward", s)
-lesson.grad_table(cached.check_conv_backward(A_prev, W, b, hparameters, dZ))
+lesson.grad_check(cached.conv_backward_gradients(A_prev, W, b, hparameters, dZ), "conv_back_gradcheck")
 lesson.gif_button(
     "Download this animation (GIF)",
     f"conv_backward_f{f}_s{stride}_p{pad}" + (f"_d{d}" if d > 1 else "") + ".gif",

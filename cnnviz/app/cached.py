@@ -11,6 +11,7 @@ import streamlit as st
 from cnnviz.app import memory, player
 from cnnviz.core import gradcheck, layers
 from cnnviz.draw import gif
+from cnnviz.player import html
 from cnnviz.steps import storyboard, trace, transposed
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
@@ -69,13 +70,20 @@ def conv_transpose_forward_board(
     return player.pack(transposed.conv_transpose_forward_board(A_prev, W, b, hparameters, i, c))
 
 
-check_conv_backward = _cache(gradcheck.check_conv_backward)
-check_pool_backward = _cache(gradcheck.check_pool_backward)
+# The gradient checks' pairs (analytic, numerical) per gradient: the table's differences and the scatter
+conv_backward_gradients = _cache(gradcheck.conv_backward_gradients)
+pool_backward_gradients = _cache(gradcheck.pool_backward_gradients)
 
 conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def board_html(board: player.Packed, decimals: int = 2) -> str:
+    """One offline HTML page that plays the storyboard (the same board the player draws)."""
+    return html.page(board.json.decode("utf-8"), decimals=decimals)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def board_gif(board: player.Packed) -> bytes:
-    """The GIF of a storyboard (the same board the player draws)."""
-    return gif.board_gif(board.board())
+def board_gif(board: player.Packed, max_frames: int | None = None) -> bytes:
+    """The GIF of a storyboard (the same board the player draws): every step, or at most max_frames."""
+    return gif.board_gif(board.board(), max_frames=max_frames)

@@ -62,6 +62,20 @@ def _types(value: dict | None) -> str:
     return value["type"]
 
 
+def safe_judge(function: str, case: Case, result: CaseResult, ended: str) -> Verdict:
+    """judge(), and whatever the child sent that judge cannot compare becomes a "wrong type" verdict."""
+    try:
+        return judge(function, case, result, ended)
+    except Exception as err:  # noqa: BLE001 -- untrusted results: a verdict, never a server exception
+        return Verdict(
+            case.title,
+            "wrong type",
+            f"your function returned something the checker could not compare ({type(err).__name__}: {str(err)[:200]})",
+            printed=result.printed,
+            printed_chars=result.printed_chars,
+        )
+
+
 def judge(function: str, case: Case, result: CaseResult, ended: str) -> Verdict:
     """Compare one case's result with the reference."""
     v = Verdict(case.title, "raised", printed=result.printed, printed_chars=result.printed_chars)

@@ -20,6 +20,7 @@ __all__ = [
     "BACKGROUND",
     "DECIMALS",
     "DIVERGING",
+    "GRADIENT_COLOURS",
     "GRID",
     "LEGEND",
     "LEGEND_BY_LESSON",
@@ -71,6 +72,8 @@ TEXT = "#111111"
 TEXT_ON_DARK = "#ffffff"
 GRID = "#bdbdbd"
 BACKGROUND = "#ffffff"
+# One colour per gradient in the gradient-check scatter (Okabe-Ito: told apart with any colour vision).
+GRADIENT_COLOURS: dict[str, str] = {"dA_prev": "#0072b2", "dW": "#e69f00", "db": "#009e73"}
 
 TIE_WORDS = {
     "first": "first maximum only (what PyTorch does)",
