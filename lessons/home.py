@@ -20,7 +20,7 @@ link under *Share this view* reopens exactly what you see, step included.
 """
 )
 # The lessons as links, grouped as the course teaches them (titles and blurbs from the registry).
-GROUPS = {"Forward": (0, 1, 2), "Backward": (3, 4), "Your pictures": (5,)}
+GROUPS = {"Forward": (0, 1, 2), "Backward": (3, 4), "Your pictures": (5,), "Beyond the course": (6,)}
 cols = st.columns(len(GROUPS))
 for col, (heading, members) in zip(cols, GROUPS.items(), strict=True):
     with col:

@@ -51,7 +51,7 @@ def test_dilated_conv_backward_gradient_check_agrees():
 
 def test_a_dilation_link_reopens_the_same_board():
     at = run("lessons/convolution.py", query={"dilation": "3", "f": "2"})
-    assert at.number_input(key="dilation").value == 3
+    assert at.slider(key="dilation").value == 3
     board = board_of(at)
     A_prev = inputs.random_tensor(1, 2, 8, 8, 3)
     W, b = inputs.conv_params(1, 2, 3, 4, A_prev_shape=A_prev.shape)

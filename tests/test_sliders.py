@@ -12,10 +12,11 @@ from cnnviz.app import settings as params
 APP = Path(__file__).parents[1] / "app.py"
 ROW = {
     "lessons/zero_padding.py": ["pad"],
-    "lessons/convolution.py": ["f", "stride", "pad", "n_C"],
+    "lessons/convolution.py": ["f", "stride", "pad", "dilation", "n_C"],
     "lessons/pooling.py": ["pool_f", "pool_stride"],
-    "lessons/conv_backward.py": ["f", "stride", "pad", "n_C"],
+    "lessons/conv_backward.py": ["f", "stride", "pad", "dilation", "n_C"],
     "lessons/pool_backward.py": ["pool_f", "pool_stride"],
+    "lessons/transposed_conv.py": ["f", "stride", "pad", "output_padding", "n_C"],
 }
 
 
@@ -69,7 +70,7 @@ def test_each_slider_at_its_ends_draws_what_it_says(page, end):
             assert f"={value}" in at.error[0].value, at.error[0].value  # the value moved, with its numbers
             assert not at.get("bidi_component"), "no stale player under the error"
         else:
-            board = board_of(at)
+            board = board_of(at) or default  # None: the browser keeps the board it has (the default, reset last)
             assert (board["id"] == default["id"]) == (value == params.SPECS[key].default), key
             if key in ("f", "pool_f"):
                 assert window_size(board) == value
