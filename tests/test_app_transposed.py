@@ -95,3 +95,25 @@ def test_lesson_7_says_the_course_has_no_cell_for_it():
     at = run("lessons/transposed_conv.py", query={"source": "course"})
     assert any("no transposed convolution cell" in i.value for i in at.info)
     assert at.get("bidi_component")
+
+
+def test_lesson_7_checks_a_students_conv_transpose_forward_and_marks_the_player(monkeypatch):
+    from test_check_transposed import MISTAKES, _code
+
+    from cnnviz.check import switch
+
+    monkeypatch.setenv(switch.ENV, "on")
+    at = run("lessons/transposed_conv.py", stride=2, output_padding=1)
+    key = "check/conv_transpose_forward"
+    at.text_area(key=f"{key}/code").set_value(_code())
+    at.button(key=f"{key}/button").click().run()
+    assert not at.exception and "every case matches" in " ".join(e.value for e in at.success)
+    at.text_area(key=f"{key}/code").set_value(_code(**MISTAKES["= instead of +="]))
+    at.button(key=f"{key}/button").click().run()
+    assert not at.exception
+    shown = [m.value for kind in ("markdown", "warning", "info", "error") for m in getattr(at, kind)]
+    assert "instead of `+=`" in " ".join(shown)
+    from player_helpers import data_of
+
+    differs = data_of(at)["marks"]["differs"]
+    assert differs and set(differs) <= {"Z/0", "Z/1"}  # n_C = 4: the two output channels drawn
