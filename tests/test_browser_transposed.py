@@ -71,3 +71,19 @@ def test_the_toggle_lays_the_cropped_output_beside_conv_backward(page):
         for name in ("Z/0", "dA_prev/0")
     ]
     assert fills[0] == fills[1]  # the same numbers, the same colours
+
+
+def test_the_browser_replays_the_scatter_exactly_as_python(page):
+    """The player's running totals (its "adds" replay in JS) equal storyboard.values_at at every step."""
+    import numpy as np
+
+    from cnnviz.steps import storyboard as S
+
+    b = board(page)
+    js = """(name) => Array.from(document.querySelector('.cnnviz-player').parentElement.__cnnvizPlayer
+        .panels[name].snaps, (s) => Array.from(s))"""
+    for name in ("Z_pad/0", "Z_pad/1"):
+        snaps = page.evaluate(js, name)
+        assert len(snaps) == b["n_steps"]
+        for k, snap in enumerate(snaps):
+            np.testing.assert_array_equal(np.array(snap).reshape(S.panel(b, name)["shape"]), S.values_at(b, name, k))
