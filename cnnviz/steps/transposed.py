@@ -126,6 +126,7 @@ def conv_transpose_forward_board(
     n_drawn = channels_drawn(n_C, H_pad, W_pad)
     chans = range(n_drawn)
     shown = f"all n_C = {n_C} channels" if n_C == n_drawn else f"n_C = {n_C} channels; k < {n_drawn} drawn"
+    shown = "n_C = 1 channel" if n_C == 1 else shown
     pads, outs = [f"Z_pad/{k}" for k in chans], [f"Z/{k}" for k in chans]
     crop = _rect(pad, pad + n_H, pad, pad + n_W)
     code = narration.code(LESSON)
