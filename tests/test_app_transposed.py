@@ -79,6 +79,8 @@ def test_lesson_7_draws_the_transposed_player_with_input_and_output_named():
     text = arithmetic(at)
     assert "n_H = (n_H_prev - 1)*stride - 2*pad + f + output_padding = (8 - 1)*2 - 2*1 + 3 + 1 = 16" in text
     assert at.query_params["output_padding"] in (["1"], "1")
+    labels = " | ".join(b.proto.label for b in at.get("download_button"))
+    assert "GIF" in labels and "interactive HTML" in labels  # the same exports as the other lessons
     # the board's cropped output and conv_backward's dA_prev: the same numbers
     last = board["n_steps"] - 1
     np.testing.assert_array_equal(S.values_at(board, "Z/0", last), S.values_at(board, "dA_prev/0", last))
