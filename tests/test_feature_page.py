@@ -424,7 +424,8 @@ def test_a_large_photo_is_inspected_reduced_or_at_full_resolution_around_the_cro
     healthy(at)
     spec = figure(at)
     top, left, bottom, right = features.centred_window(n_H, n_W, 101, at.slider(key="fm_crop_col").value + 1)
-    assert typed(spec["data"][0]["z"]).shape == (bottom - top, right - left) == (320, 320)
+    side = features.INSPECT_SIDE
+    assert typed(spec["data"][0]["z"]).shape == (bottom - top, right - left) == (side, side)
     assert spec["layout"]["xaxis"]["range"] == [left - 0.5, right - 0.5]
     assert spec["layout"]["yaxis"]["range"] == [bottom - 0.5, top - 0.5]
 

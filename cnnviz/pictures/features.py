@@ -555,8 +555,10 @@ def maps_zip(maps: FeatureMaps, labels: list[str]) -> bytes:
 
 # --- Inspecting one map: what is sent to the browser, within a budget -------------------------
 
-INSPECT_CELLS = 120_000  # values per map sent to the browser (float32, ~5.3 bytes each on the wire)
-INSPECT_SIDE = 320  # a full-resolution window's side, in Z's rows and columns (320 x 320 = 102,400 values)
+# Values per map sent to the browser: float32 typed arrays are ~5.3 bytes a value in base64, up to ~7
+# as Plotly's JSON escapes every "/" of it: three maps of 65,536 values are about 1.1 MB (bench).
+INSPECT_CELLS = 65_536
+INSPECT_SIDE = 256  # a full-resolution window's side, in Z's rows and columns (256 x 256 = INSPECT_CELLS)
 
 
 def block_extreme(plane: np.ndarray, k: int) -> np.ndarray:
