@@ -13,8 +13,10 @@ ALLOWED = {
     "steps": {"core", "steps"},
     "draw": {"core", "steps", "draw"},
     "pictures": {"core", "pictures", "draw"},
-    "check": {"core", "steps", "check"},
-    "app": {"core", "steps", "draw", "pictures", "check", "app"},
+    "check": {"core", "steps", "player", "check"},  # player: cnnviz.check(fn) in a notebook shows one
+    "player": {"player"},  # the host-neutral player: its JS/CSS and the offline page
+    "show": {"core", "steps", "player", "show"},
+    "app": {"core", "steps", "draw", "pictures", "check", "player", "app"},
 }
 
 

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz import player as neutral
 from cnnviz.app import player
 from cnnviz.core import inputs
 from cnnviz.steps import storyboard
 
-JS = (Path(player.__file__).parent / "player.js").read_text()
+# the one player module and the Streamlit host's adapter, as the component receives them
+JS = neutral.js() + (Path(player.__file__).parent / "streamlit.js").read_text()
 
 
 def small_board() -> dict:
@@ -49,6 +51,7 @@ def test_show_sends_the_board_once_with_its_settings():
     assert data["step"] == 2 and data["decimals"] == 4 and data["present"] is False
     assert data["marks"] == {"differs": {"Z": [[0, 1, 0, 1]]}}
     assert data["id"] == player.board_id(board)
+    assert data["code_text"] == neutral.js() and data["css"] == neutral.css(), "the first run carries the player"
     assert at.markdown[0].value == "returned 2", "nothing reported yet: show() returns the step asked for"
 
 
@@ -92,7 +95,7 @@ def test_the_test_hooks_are_in_the_player():
 
 
 def test_nothing_is_fetched_from_anywhere():
-    css = (Path(player.__file__).parent / "player.css").read_text()
+    css = neutral.css()
     for text in (JS, css):
         text = text.replace('"http://www.w3.org/2000/svg"', "")  # the SVG namespace is a name, not a request
         assert "http" not in text and "fetch(" not in text and "@import" not in text and "url(" not in text
@@ -104,13 +107,17 @@ def test_the_board_travels_as_bytes_made_once_with_a_header_line_in_front():
     packed = player.pack(board)
     assert player.pack(packed) is packed  # a packed board is not packed again
     assert json.loads(packed.json) == json.loads(json.dumps(board)) and packed.n_steps == board["n_steps"]
-    raw = player.encode(packed, 3, 4, True, {"differs": {}})
+    raw = player.encode(packed, 3, 4, True, {"differs": {}}, with_code=False)
     head, _, body = raw.partition(b"\n")
-    assert json.loads(head) == {"id": packed.id, "step": 3, "decimals": 4, "present": True, "marks": {"differs": {}}}
+    sizes = {"board": len(packed.json)}
+    assert json.loads(head) == {
+        **{"id": packed.id, "step": 3, "decimals": 4, "present": True, "marks": {"differs": {}}},
+        **{"code": player.CODE_ID, "sizes": sizes},
+    }
     assert body == packed.json
     assert player.decode(raw)["board"] == packed.board()
     assert b"\n" not in packed.json  # the browser splits at the first newline
-    assert "indexOf(10)" in JS and "JSON.parse(text.decode(raw.subarray(0, nl)))" in JS
+    assert "indexOf(10)" in JS and "raw.subarray(0, nl)" in JS
 
 
 def test_the_gif_download_draws_the_packed_board_the_player_got():
@@ -120,3 +127,25 @@ def test_the_gif_download_draws_the_packed_board_the_player_got():
     packed = cached.pool_forward_board(A_prev, {"f": 2, "stride": 2})
     assert isinstance(packed, player.Packed) and cached.pool_forward_board(A_prev, {"f": 2, "stride": 2}) is packed
     assert cached.board_gif(packed)[:6] == b"GIF89a"
+
+
+def test_a_rerun_that_keeps_the_board_sends_the_header_only():
+    at = script(1)
+    at.run()
+    first = at.get("bidi_component")[0].proto.bytes
+    at.run()
+    again = at.get("bidi_component")[0].proto.bytes
+    assert sent(at)["board"] is None and again.endswith(b"\n"), "the board went over the wire again"
+    assert sent(at)["code_text"] is None, "the player's code went over the wire again"
+    assert len(again) < 1000 < len(first)
+    assert player.decode(again)["id"] == player.decode(first)["id"]
+
+
+def test_the_board_is_sent_again_when_the_browser_asks_for_it():
+    at = script(1)
+    at.run()
+    at.run()
+    assert sent(at)["board"] is None
+    at.session_state["_cnnviz_board_sent:p"] = "an id the browser never got"  # what on_need does: forget
+    at.run()
+    assert sent(at)["board"] == json.loads(json.dumps(small_board()))

@@ -25,7 +25,7 @@ UPLOAD_CSS = """<style>
 </style>"""
 
 # The pages that use the sidebar's Input section, by registry key (home uses none of it).
-LESSON_PAGES = ("zero_padding", "convolution", "pooling", "conv_backward", "pool_backward")
+LESSON_PAGES = ("zero_padding", "convolution", "pooling", "conv_backward", "pool_backward", "transposed_conv")
 IMAGE_PAGES = ("feature_maps",)  # a picture only: no random tensor, seed, m or sizes
 
 

@@ -1,16 +1,19 @@
-"""The lesson player: one Streamlit v2 component that draws a storyboard in the browser.
+"""The lesson player's Streamlit host: one v2 component that draws a storyboard in the browser.
 
-The board (cnnviz.steps.storyboard) is sent once; stepping, playing, hovering and clicking happen
-in the browser (player.js, SVG). The browser reports its step back only when the user pauses or
-has stopped stepping for a second, so a share link carries `step` and a reload reopens there.
+The player itself is host-neutral (cnnviz/player/player.js, `mount`); streamlit.js here is the thin
+adapter that decodes what `encode` sends, loads the player's module and reports the step. The
+board (cnnviz.steps.storyboard) is sent once; stepping, playing, hovering and clicking happen in
+the browser (SVG). The browser reports its step back only when the user pauses or has stopped
+stepping for a second, so a share link carries `step` and a reload reopens there.
 
-The board travels as JSON bytes made once, inside the shared cache (`pack`): a rerun adds one
-short header line (`encode`) instead of serialising (twice, with Streamlit's identity hash) a
-dict of up to 1 MB. The browser parses the board only when its id is new.
+The board travels as JSON bytes made once, inside the shared cache (`pack`), and crosses the wire
+once per content id: a rerun that keeps the board sends one short header line (`encode`), and the
+browser draws the board it keeps under that id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,18 +21,23 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz import player as neutral
 from cnnviz.steps import storyboard
 
 HERE = Path(__file__).parent
-_CSS = (HERE / "player.css").read_text(encoding="utf-8")
-# The stylesheet travels in the component's HTML: with isolate_styles=False, Streamlit 1.67 does not
-# inject the `css=` text. It is scoped by the .cnnviz-player class.
+# Streamlit puts a component's inline js/html into every rerun's message (the player is ~35 KB), and
+# file-backed assets need an installed package. So the component is only the small adapter; the
+# player's module and stylesheet travel in the data once per session (like the board, by digest)
+# and the browser keeps them (streamlit.js).
 _COMPONENT = st.components.v2.component(
     "cnnviz_player",
-    html=f"<style>{_CSS}</style>",
-    js=(HERE / "player.js").read_text(encoding="utf-8"),
+    js=(HERE / "streamlit.js").read_text(encoding="utf-8"),
     isolate_styles=False,  # in the page DOM: test hooks and focus work with plain selectors
 )
+_CODE = neutral.js().encode("utf-8")
+_CSS = neutral.css().encode("utf-8")
+CODE_ID = hashlib.sha1(_CODE + b"\0" + _CSS).hexdigest()[:16]
+_CODE_SENT = "_cnnviz_player_code_sent"
 
 
 def board_id(board: dict) -> str:
@@ -62,16 +70,43 @@ def pack(board: dict[str, Any] | Packed) -> Packed:
     return Packed(board_id(board), int(board.get("n_steps", 0)), text.encode("utf-8"))
 
 
-def encode(packed: Packed, step: int, decimals: int, present: bool, marks: dict[str, Any]) -> bytes:
-    """The component's data: a header line of JSON, a newline, the board's JSON (player.js decode)."""
+def encode(
+    packed: Packed,
+    step: int,
+    decimals: int,
+    present: bool,
+    marks: dict[str, Any],
+    with_board: bool = True,
+    with_code: bool = True,
+) -> bytes:
+    """The component's data: a header line of JSON, a newline, then the parts the header sizes.
+
+    Parts, in order, each only when sent: "code" (the player's ES module), "css" (its stylesheet),
+    "board" (the board's JSON). Without them the browser uses what it keeps under the header's
+    "code" digest and board "id" (streamlit.js).
+    """
+    parts = {"code": _CODE, "css": _CSS} if with_code else {}
+    if with_board:
+        parts["board"] = packed.json
     head = {"id": packed.id, "step": step, "decimals": int(decimals), "present": bool(present), "marks": marks}
-    return json.dumps(head, separators=(",", ":")).encode("utf-8") + b"\n" + packed.json
+    head |= {"code": CODE_ID, "sizes": {name: len(part) for name, part in parts.items()}}
+    return json.dumps(head, separators=(",", ":")).encode("utf-8") + b"\n" + b"".join(parts.values())
 
 
 def decode(raw: bytes) -> dict[str, Any]:
-    """What the browser reads out of `encode`'s bytes: the header's keys and "board"."""
-    head, _, body = bytes(raw).partition(b"\n")
-    return {**json.loads(head), "board": json.loads(body)}
+    """What the browser reads out of `encode`'s bytes: the header's keys and its parts (None if not sent)."""
+    line, _, body = bytes(raw).partition(b"\n")
+    head = json.loads(line)
+    out, at = {**head, "code_text": None, "css": None, "board": None}, 0
+    for name, size in head["sizes"].items():
+        text = body[at : at + size].decode("utf-8")
+        out["code_text" if name == "code" else name] = json.loads(text) if name == "board" else text
+        at += size
+    return out
+
+
+def _sent_key(key: str) -> str:
+    return f"_cnnviz_board_sent:{key}"
 
 
 def _reported(key: str) -> int | None:
@@ -117,13 +152,32 @@ def show(
         if k is not None:
             st.session_state["step"] = k  # the share link's step
 
+    def on_need() -> None:
+        # the browser has no board under the id it was sent (a new tab of the same session, a
+        # dropped message): send it whole on this rerun
+        st.session_state.pop(_sent_key(key), None)
+        st.session_state.pop(_CODE_SENT, None)
+
     def on_escape() -> None:
         # Not st.session_state["present"] itself: a bidi callback runs before the toggle's own value
         # is applied, which would overwrite it. The sidebar reads this flag first thing next run.
         st.session_state["_leave_present"] = True
 
-    data = encode(packed, step, decimals, present, marks or {})
-    result = _COMPONENT(key=key, data=data, default={"step": step}, on_step_change=on_step, on_escape_change=on_escape)
+    # The board crosses the wire once per content id: a rerun that keeps it sends the header only
+    # (the browser keeps boards by id); a new id, or the browser asking (on_need), sends it whole.
+    with_board = st.session_state.get(_sent_key(key)) != packed.id
+    with_code = st.session_state.get(_CODE_SENT) != CODE_ID
+    st.session_state[_sent_key(key)] = packed.id
+    st.session_state[_CODE_SENT] = CODE_ID
+    data = encode(packed, step, decimals, present, marks or {}, with_board, with_code)
+    result = _COMPONENT(
+        key=key,
+        data=data,
+        default={"step": step},
+        on_step_change=on_step,
+        on_escape_change=on_escape,
+        on_need_change=on_need,
+    )
     reported = result.get("step") if hasattr(result, "get") else getattr(result, "step", None)
     try:
         return min(max(int(reported), 0), max(n - 1, 0)) if reported is not None else step

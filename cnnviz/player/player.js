@@ -1,5 +1,7 @@
 // cnnviz lesson player: draws one storyboard (cnnviz/steps/storyboard.py) as SVG, steps it in the
-// browser, and reports the step to Python only when the user pauses or stops stepping.
+// browser, and reports the step to its host only when the user pauses or stops stepping.
+// One ES module for every host: `mount(element, board, host)` (the Streamlit component, the notebook
+// widget and the offline HTML page are thin adapters around it, cnnviz/player/__init__.py).
 const SVGNS = "http://www.w3.org/2000/svg";
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 const BASE_MS = 700; // one step at 1x
@@ -63,19 +65,11 @@ function inRect(r, c, q) {
   return r >= q[0] && r < q[1] && c >= q[2] && c < q[3];
 }
 
-// What Python sends (cnnviz/app/player/__init__.py, encode): one line of JSON with the id, step,
-// precision, presentation flag and marks, a newline, then the board's JSON, which is parsed only
-// when the id is new.
-function decode(raw) {
-  const nl = raw.indexOf(10);
-  const text = new TextDecoder();
-  return { head: JSON.parse(text.decode(raw.subarray(0, nl))), board: () => JSON.parse(text.decode(raw.subarray(nl + 1))) };
-}
-
 class Player {
-  constructor(host, args, data) {
+  // host: the element the player draws into; hooks: the host's callbacks (see mount)
+  constructor(host, hooks, data) {
     this.host = host;
-    this.args = args;
+    this.hooks = hooks;
     this.timer = null;
     this.reportTimer = null;
     this.playing = false;
@@ -231,7 +225,7 @@ class Player {
   attach() {
     if (this.onDocKey) this.unlisten();
     this.onDocKey = (e) => {
-      if (e.key === "Escape" && this.data.present) this.args.setStateValue("escape", Date.now());
+      if (e.key === "Escape" && this.data.present && this.hooks.escape) this.hooks.escape();
     };
     window.addEventListener("keydown", this.onDocKey, true);
     this.onResize = () => {
@@ -534,7 +528,7 @@ class Player {
     clearTimeout(this.reportTimer);
     if (this.k === this.lastReported) return;
     this.lastReported = this.k;
-    this.args.setStateValue("step", this.k);
+    if (this.hooks.report) this.hooks.report(this.k);
   }
 
   // ---------------------------------------------------------------- input
@@ -608,31 +602,37 @@ class Player {
     }
     this.root.focus({ preventScroll: true });
   }
+
+  // ---------------------------------------------------------------- from the host
+  // the same board with new settings: keep the shown step; take the precision, marks, presentation flag
+  update(opts) {
+    const relayout = this.data.present !== !!opts.present || this.d !== opts.decimals || JSON.stringify(this.data.marks) !== JSON.stringify(opts.marks || {});
+    this.data = Object.assign({}, this.data, { present: !!opts.present, decimals: opts.decimals, marks: opts.marks || {} });
+    this.d = opts.decimals;
+    this.marks = (this.data.marks && this.data.marks.differs) || {};
+    if (this.root) this.root.classList.toggle("present", !!opts.present);
+    if (!this.root || !this.root.isConnected) this.mount();
+    else if (relayout) this.layout();
+  }
+
+  // the host moved the step (a synced widget trait): show it without reporting it back
+  show(k) {
+    k = Math.min(Math.max(k | 0, 0), Math.max(this.n - 1, 0));
+    if (this.playing) this.stop(false);
+    clearTimeout(this.reportTimer);
+    this.lastReported = k;
+    if (k !== this.k) { this.k = k; this.render(false); }
+  }
 }
 
-export default function (component) {
-  const { parentElement } = component;
-  const sent = decode(component.data);
-  const data = sent.head;
-  let P = parentElement.__cnnvizPlayer;
-  if (P && P.data.id === data.id) {
-    // same board: keep the shown step; take the new precision, marks, presentation flag
-    P.args = component;
-    const relayout = P.data.present !== data.present || P.d !== data.decimals || JSON.stringify(P.data.marks) !== JSON.stringify(data.marks);
-    P.data = Object.assign({}, P.data, { present: data.present, decimals: data.decimals, marks: data.marks });
-    P.d = data.decimals;
-    P.marks = (data.marks && data.marks.differs) || {};
-    if (P.root) P.root.classList.toggle("present", !!data.present);
-    if (!P.root || !P.root.isConnected) P.mount();
-    else if (relayout) P.layout();
-  } else {
-    if (P) P.detach();
-    performance.mark("cnnviz-player-start"); // first paint diagnostics (bench/bench_app.py)
-    P = new Player(parentElement, component, Object.assign({}, data, { board: sent.board() }));
-    parentElement.__cnnvizPlayer = P;
-    P.mount();
-    performance.mark("cnnviz-player-drawn");
-  }
+// Draw `board` (a parsed storyboard) into `element` and start listening; returns the player.
+// host: {step, decimals, present, marks} to open with, and callbacks: report(step) when the user
+// pauses or stops stepping, escape() when Escape is pressed in presentation mode. Call
+// player.detach() when the element goes away.
+export function mount(element, board, host = {}) {
+  const data = { board, step: host.step | 0, decimals: host.decimals ?? 2, present: !!host.present, marks: host.marks || {} };
+  const P = new Player(element, host, data);
+  P.mount();
   P.attach();
-  return () => P.detach();
+  return P;
 }
