@@ -22,7 +22,7 @@ from cnnviz.pictures import features, images, kernels
 
 APP = Path(__file__).parents[1] / "app.py"
 PAGE = "lessons/feature_maps.py"
-DOWNLOADS = {"fm_png", "fm_npy_Z", "fm_npy_relu", "fm_npy_pooled", "fm_gif"}
+DOWNLOADS = {"fm_png", "fm_npy_Z", "fm_npy_relu", "fm_npy_pooled", "fm_gif", "fm_gif_html"}
 
 
 def open_page(source: str = "random", sample: str | None = None, **sliders: int) -> AppTest:
@@ -96,8 +96,13 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
 
 
 def board(at: AppTest) -> dict:
-    """The storyboard the page sent to the player."""
-    return player.decode(at.get("bidi_component")[0].proto.bytes)["board"]
+    """The storyboard the page sent to the player (a rerun that keeps it sends only its id: then ask again)."""
+    sent = player.decode(at.get("bidi_component")[0].proto.bytes)["board"]
+    if sent is None:
+        at.session_state["_cnnviz_board_sent:fm_player"] = None  # as the browser's "need" does
+        at.run()
+        sent = player.decode(at.get("bidi_component")[0].proto.bytes)["board"]
+    return sent
 
 
 # --- Inputs ----------------------------------------------------------------------------------
