@@ -613,7 +613,8 @@ def inspect_view(
 
     A[i, j] pools Z's rows i*pool_stride .. i*pool_stride + pool_f - 1 (and the same for columns), so
     it is drawn centred on that window, one pool_stride wide: the three maps line up on the picture.
-    A reduced map (block k > 1) shows in each cell the value farthest from 0 of its k x k block.
+    A reduced map (block k > 1) shows in each cell the value farthest from 0 of its k x k block. A
+    gets half the budget: each of its cells also carries A's own row and column (customdata).
 
     Arguments:
     Z -- one filter's conv output, shape (n_H, n_W); pooled -- its pooled map, (n_H_pool, n_W_pool)
@@ -633,7 +634,7 @@ def inspect_view(
     i_hi = min(n_H_pool, max(i_lo, (bottom - pool_f) // pool_stride + 1))
     j_hi = min(n_W_pool, max(j_lo, (right - pool_f) // pool_stride + 1))
     a = pooled[i_lo:i_hi, j_lo:j_hi]
-    k_pool = block_for(*a.shape, max_cells) if a.size else 1
+    k_pool = block_for(*a.shape, max_cells // 2) if a.size else 1  # half: its hover carries A's row, column
     a_drawn = block_extreme(a, k_pool) if a.size else np.zeros((0, 0), np.float32)
     rows_a, cols_a = a_drawn.shape
     index = np.stack(
