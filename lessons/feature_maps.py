@@ -173,7 +173,8 @@ if k == 1 and k_pool == 1:
     detail = "at full resolution: one cell per value, the hover gives each value"
 else:
     detail = (
-        f"reduced to fit the budget of {features.INSPECT_CELLS:,} values per map: each cell is a "
+        f"reduced to fit the budget of {features.INSPECT_CELLS:,} values per map (half of it for A, whose cells "
+        "also carry A's row and column): each cell is a "
         f"{k}×{k} block of Z (A: {k_pool}×{k_pool}) showing the value in it farthest from 0, as in the grid. "
         "Choose *Show: full resolution around the crop* for every value"
     )
@@ -181,7 +182,9 @@ st.caption(
     f"**c = {c_in}: {labels[c_in]}**, {what}, {detail}. Drag to zoom (the three maps zoom together onto the same "
     f"part of the picture), double-click to zoom out; the hover gives row, column and value ({decimals} decimals, "
     f"the page's). A[i, j] pools Z's rows i·{pool_stride}..i·{pool_stride}+{pool_f - 1} (and columns alike), so it "
-    f"is drawn over that window, {pool_stride} Z pixels a side; its hover gives A's own row and column. Colours "
+    f"is drawn over that window, {pool_stride * k_pool} Z pixels a side"
+    + (f" for each {k_pool}×{k_pool} block of A" if k_pool > 1 else "")
+    + "; its hover gives A's own row and column. Colours "
     f"as in the grid: Z {rules['Z'].legend}; ReLU and A {rules['relu'].legend}. "
     f"This figure is {fc.wire_size(fig_bytes)} on the wire (float32 values)."
 )
