@@ -11,7 +11,8 @@ uploaded through the sidebar's file_uploader with eight filters chosen on the pa
   most of it) plus the PNG bytes behind each st.image (served as media files);
 - the inspect figure on the wire (Plotly's JSON, float32 typed arrays): the whole map (reduced to
   features.INSPECT_CELLS values per map) and a full-resolution window, against FIGURE_BUDGET;
-- in a real Chromium (if present): upload -> every map loaded and the chart drawn, end to end.
+- in a real Chromium (if present): the websocket bytes of a first load and of two reruns (one that
+  keeps the inspect figure, one that changes it); upload -> every map loaded and the chart drawn.
 A warm-up with a different photo comes first (imports, BLAS threads), so "first" means first for
 this picture, not first in the process.
 """
@@ -249,6 +250,46 @@ def browser_times(photos: list[bytes]) -> None:
         print("  all include the upload, the extra rerun the uploader starts on selecting a file, image fetches")
 
 
+def wire_per_rerun() -> None:
+    """Websocket bytes the browser receives: the first load, a rerun that keeps the inspect figure, a new figure.
+
+    Streamlit's message cache sends an element the browser already holds (same bytes) as a reference,
+    so the inspect figure crosses the wire when it changes, not on every rerun.
+    """
+    import browser
+
+    why = browser.missing()
+    if why:
+        print(f"\nwire per rerun: skipped ({why})")
+        return
+    with browser.streamlit_server() as url, browser.chromium() as chrome:
+        page = chrome.new_page(viewport={"width": 1280, "height": 720})
+        frames: list[int] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(len(p))))
+        page.goto(url + "/feature_maps?sample=scene", wait_until="networkidle")
+        page.locator(".st-key-fm_inspect_chart .js-plotly-plot").wait_for(timeout=90000)
+        page.wait_for_timeout(2000)
+        print("\nwebsocket bytes received (Chromium, sample 'scene', 4 filters):")
+        print(f"  {'first load of the page':<56}{sum(frames) / 1024:>9.0f} KB")
+
+        def crop_step() -> None:
+            page.locator(".st-key-fm_crop_row input[type=range]").focus()
+            page.keyboard.press("ArrowRight")
+
+        for what, action in (
+            ("crop moved 1 row (new storyboard, same inspect figure)", crop_step),
+            (
+                "another filter inspected (a new inspect figure)",
+                lambda: page.locator(".st-key-fm_inspect_btn_1 button").first.click(),
+            ),
+        ):
+            frames.clear()
+            action()
+            page.wait_for_timeout(3000)
+            page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
+            print(f"  {what:<56}{sum(frames) / 1024:>9.0f} KB")
+
+
 def main() -> None:
     from fixtures_images import photo_jpeg
 
@@ -318,6 +359,7 @@ def main() -> None:
     for name, seconds in stages(photo_jpeg(4000, 3000, quality=87)):
         print(f"  {name:<56}{seconds:>10.3f} s")
 
+    wire_per_rerun()
     browser_times([photo_jpeg(4032, 3024, quality=q) for q in (84, 85, 86)])
 
 
