@@ -453,3 +453,5 @@ def test_histograms_split_z_at_zero():
     z_counts, z_edges, a_counts, a_edges = features.histograms(Z, np.array([[1.0, 3.0]]), bins=10)
     assert 0.0 in z_edges and z_counts.sum() == 6 and a_counts.sum() == 2
     assert z_counts[z_edges[1:] <= 0].sum() == 2  # the two negatives, in bins left of 0
+    z_counts, z_edges, _, _ = features.histograms(np.array([[-100.0, 1e-3]]), np.zeros((1, 1)), bins=10)
+    assert z_counts.sum() == 2 and z_edges[-1] == 1e-3  # a sliver above 0 keeps its bin

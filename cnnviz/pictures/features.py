@@ -673,7 +673,7 @@ def histograms(Z: np.ndarray, pooled: np.ndarray, bins: int = 60) -> tuple[np.nd
     lo, hi = float(Z.min()), float(Z.max())
     if lo < 0 < hi:
         width = (hi - lo) / bins
-        below = max(1, round(-lo / width))
+        below = min(max(1, round(-lo / width)), bins - 1)  # bins on each side of 0
         z_edges = np.concatenate([np.linspace(lo, 0, below + 1), np.linspace(0, hi, bins - below + 1)[1:]])
     else:
         z_edges = np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)
