@@ -149,10 +149,16 @@ def cell_rgb(v: float, scale: dict) -> tuple[int, int, int]:
     return _interp(SEQUENTIAL, (v - lo) / (hi - lo) if hi > lo else 0.0)
 
 
+# The text-colour rule, once for the GIF and the player (the board's style carries it): Rec. 601 luma
+# of the fill; below DARK_BELOW the text is TEXT_ON_DARK.
+LUMA = (0.299, 0.587, 0.114)
+DARK_BELOW = 128
+
+
 def text_rgb(fill: tuple[int, int, int]) -> tuple[int, int, int]:
     """Black or white text, whichever reads on `fill`."""
-    r, g, b = fill
-    return hex_rgb(TEXT_ON_DARK) if 0.299 * r + 0.587 * g + 0.114 * b < 128 else hex_rgb(TEXT)
+    luma = sum(w * x for w, x in zip(LUMA, fill, strict=True))
+    return hex_rgb(TEXT_ON_DARK) if luma < DARK_BELOW else hex_rgb(TEXT)
 
 
 def as_json() -> dict:
@@ -166,6 +172,8 @@ def as_json() -> dict:
         "grid": GRID,
         "background": BACKGROUND,
         "decimals": list(DECIMALS),
+        "luma": list(LUMA),
+        "dark_below": DARK_BELOW,
     }
 
 
