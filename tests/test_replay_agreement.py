@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from boards import boards
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from cnnviz.core import inputs, layers
+from cnnviz.core import inputs
 from cnnviz.draw import gif
 from cnnviz.player import HERE as PLAYER_DIR
 from cnnviz.steps import storyboard as S
@@ -43,34 +43,6 @@ def js_replay(node: str, board: dict) -> dict[str, list]:
         check=True,
     )
     return json.loads(run.stdout)
-
-
-@st.composite
-def boards(draw) -> dict:
-    lesson = draw(st.sampled_from(["zero_pad", "conv_forward", "pool_forward", "conv_backward", "pool_backward"]))
-    seed, m = draw(st.integers(0, 99)), draw(st.integers(1, 2))
-    n_H, n_W, n_C_prev = draw(st.integers(2, 6)), draw(st.integers(2, 6)), draw(st.integers(1, 3))
-    values = draw(st.sampled_from(["normal", "integers"]))
-    A_prev = inputs.random_tensor(seed, m, n_H, n_W, n_C_prev, values)
-    i = draw(st.integers(0, m - 1))
-    if lesson == "zero_pad":
-        return S.zero_pad_board(A_prev, draw(st.integers(0, 3)), i, draw(st.integers(0, n_C_prev - 1)))
-    f = draw(st.integers(1, min(n_H, n_W)))
-    stride = draw(st.integers(1, 3))
-    if lesson.startswith("conv"):
-        pad, n_C = draw(st.integers(0, 2)), draw(st.integers(1, 3))
-        W, b = inputs.conv_params(seed, f, n_C_prev, n_C, values)
-        hp, c = {"stride": stride, "pad": pad}, draw(st.integers(0, n_C - 1))
-        if lesson == "conv_forward":
-            return S.conv_forward_board(A_prev, W, b, hp, i, c)
-        Z, cache = layers.conv_forward(A_prev, W, b, hp)
-        return S.conv_backward_board(inputs.upstream_gradient(seed, Z.shape), cache, i, c)
-    hp, mode = {"f": f, "stride": stride}, draw(st.sampled_from(["max", "average"]))
-    ties, c = draw(st.sampled_from(["first", "all"])), draw(st.integers(0, n_C_prev - 1))
-    if lesson == "pool_forward":
-        return S.pool_forward_board(A_prev, hp, mode, i, c, ties)
-    A, cache = layers.pool_forward(A_prev, hp, mode)
-    return S.pool_backward_board(inputs.upstream_gradient(seed, A.shape), cache, mode, i, c, ties)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
