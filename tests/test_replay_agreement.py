@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from boards import boards
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cnnviz.core import inputs
 from cnnviz.draw import gif
@@ -78,3 +79,20 @@ def test_the_text_colour_rule_travels_in_the_board():
     # the rule itself: a mid-grey fill whose Rec. 709 and Rec. 601 lumas fall on either side of 128
     fill = (20, 150, 250)  # 601: 121.6 (dark: light text); 709: 130.1
     assert style.text_rgb(fill) == style.hex_rgb(style.TEXT_ON_DARK)
+
+
+TIES = [0.125, -0.125, 0.375, 2.5, -2.5, 0.0625, 1.005, -0.0049999, 0.0, -0.0, -1e-12, 123456.785]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.floats(-1e15, 1e15, allow_nan=False), min_size=20, max_size=60))
+def test_the_js_number_format_is_pythons(node, values):
+    cases = [[v, d] for v in values + TIES for d in (2, 4, 8)]
+    run = subprocess.run(
+        [node, str(Path(__file__).parent / "js" / "fmt.mjs"), str(PLAYER_DIR / "player.js")],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(run.stdout) == [style.fmt(v, d) for v, d in cases]

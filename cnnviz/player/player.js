@@ -33,7 +33,8 @@ function ramp(stops, t) {
   return [0, 1, 2].map((j) => Math.round(a[j] + (b[j] - a[j]) * u));
 }
 
-function fmt(v, d) {
+// numbers as cnnviz.steps.style.fmt prints them (a test compares the two)
+export function fmt(v, d) {
   let s = v.toFixed(d);
   if (/^-0\.?0*$/.test(s)) s = s.slice(1);
   return s;

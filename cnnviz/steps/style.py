@@ -15,6 +15,7 @@ scale for data that is never negative.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 __all__ = [
     "BACKGROUND",
@@ -105,6 +106,10 @@ def legend(lesson: str, roles: list[str]) -> dict[str, str]:
     return {role: words[role] for role in roles}
 
 
+_EXACT = Context(prec=400)  # every digit of a float64 (at most 309 before the point) plus the decimals
+_STEP = {d: Decimal(1).scaleb(-d) for d in range(0, 17)}
+
+
 def fmt(v: float, decimals: int = 2) -> str:
     """v with `decimals` places; never "-0.00" (a negative that rounds to zero prints as 0.00)."""
     v = float(v)
@@ -112,7 +117,9 @@ def fmt(v: float, decimals: int = 2) -> str:
         return "nan"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
-    s = f"{v:.{decimals}f}"
+    # The exact binary value rounded, a tie away from zero: what the player's JS (toFixed) prints, so
+    # the GIF, the notebook printout and the player agree digit for digit (tests/test_replay_agreement.py)
+    s = f"{Decimal(v).quantize(_STEP[decimals], rounding=ROUND_HALF_UP, context=_EXACT):f}"
     if s.startswith("-") and float(s) == 0:
         s = s[1:]
     return s
