@@ -62,6 +62,26 @@ def lab(tmp_path_factory):
         log.close()
 
 
+KERNEL_JS = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code });
+  let out = "";
+  future.onIOPub = (msg) => {
+    if (msg.header.msg_type === "stream") out += msg.content.text;
+    if (msg.header.msg_type === "error") out += "ERROR " + msg.content.ename + ": " + msg.content.evalue;
+  };
+  await future.done;
+  return out;
+}"""
+
+
+def run_in_kernel(page, code: str) -> str:
+    """Run `code` in the notebook's kernel (as a cell would, without one); its printed text."""
+    out = page.evaluate(KERNEL_JS, code)
+    assert "ERROR" not in out, out
+    return out
+
+
 def test_the_notebook_runs_and_its_players_step_and_light_windows(lab):
     url, work = lab
     with browser.chromium() as chrome:
@@ -76,10 +96,11 @@ def test_the_notebook_runs_and_its_players_step_and_light_windows(lab):
             timeout=60000,
         )
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_selector(f"{PLAYER} [data-cell]", timeout=60000)
+        # an output area may be attached after the widget mounts: the player draws when it gets a size
+        page.wait_for_function(f"() => document.querySelector('{PLAYER}')?.querySelector('[data-cell]')", timeout=60000)
         player = page.locator(PLAYER).first
         player.scroll_into_view_if_needed()
-        assert player.get_attribute("data-step") == "0"
+        assert player.get_attribute("data-step") == "0", errors
         player.locator(".counter").click()  # focus the player, not the notebook
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
@@ -90,6 +111,18 @@ def test_the_notebook_runs_and_its_players_step_and_light_windows(lab):
         assert player.locator('[data-role="hover_cell"]').count() >= 1, "hover lights the cell"
         assert player.locator('[data-role="hover"]').count() >= 1, "and the window it came from"
         page.wait_for_function(f"() => document.querySelectorAll('{PLAYER}').length >= 6", timeout=60000)
+        # the `step` trait, both ways: the save_html cell's player is the sixth
+        synced = page.locator(PLAYER).nth(5)
+        run_in_kernel(page, "player.step = 3")
+        page.wait_for_function(
+            f"() => document.querySelectorAll('{PLAYER}')[5].getAttribute('data-step') === '3'", timeout=10000
+        )
+        synced.scroll_into_view_if_needed()
+        synced.locator(".counter").click()
+        page.keyboard.press("ArrowRight")
+        assert synced.get_attribute("data-step") == "4"
+        page.wait_for_timeout(1500)  # the player reports when the user stops stepping (1 s)
+        assert run_in_kernel(page, "print(player.step)").strip() == "4"
         os.makedirs("/tmp/shots-21", exist_ok=True)
         page.screenshot(path="/tmp/shots-21/jupyterlab.png")
         assert not errors, errors
