@@ -1,19 +1,21 @@
 """One "Check your code" run at the lesson defaults, end to end (budget <= 1.5 s).
 
 End to end = read the pasted code, build the cases (lesson inputs, course cells, extras) with
-their reference outputs, start the sandboxed child (python + numpy), run every case, read the
-arrays back, judge, diagnose. Prints the median of a few runs per function, and the protections
-that were active.
+their reference outputs, start the sandboxed child (bubblewrap + python + numpy), run every case,
+read the arrays back, judge, diagnose. Prints the median of a few runs, the protections that were
+active, and the cost of bubblewrap: the same sandbox.run with the same runner, protocol and seccomp
+filter, once inside bwrap and once as a plain `python -I -S` child (what bwrap adds per check).
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 
 import numpy as np
 
-from cnnviz.check import checker
+from cnnviz.check import boundary, checker, sandbox, source
 from cnnviz.core import inputs, layers
 
 BUDGET_S = 1.5
@@ -63,6 +65,41 @@ def main(options: list[str] | None = None) -> None:
         f"{'OK' if med <= BUDGET_S else 'OVER'}"
     )
     print("protections:", ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in report.protections.items()))
+    bwrap_cost()
+
+
+def _plain(_tmp_mb: int) -> list[str]:
+    """The runner without bubblewrap (bench only): same interpreter, flags, stdin/stdout protocol."""
+    site = str(__import__("pathlib").Path(np.__file__).resolve().parents[1])
+    boot = (
+        f"import sys; sys.path.insert(0, {site!r}); sys.argv = ['runner']; exec(open({str(boundary.RUNNER)!r}).read())"
+    )
+    return [sys.executable, "-I", "-S", "-c", boot]
+
+
+def bwrap_cost(n: int = 15) -> None:
+    """Median seconds of one sandbox.run (one trivial case) inside bwrap and as a plain child."""
+    chunks = source.extract("def f(x):\n    return x\n", "f")
+    boundary.host_user()  # the one-time probe, not part of a check
+    times = {}
+    real = boundary.command
+    for name, command in (("bwrap", real), ("plain python", _plain)):
+        boundary.command = command
+        try:
+            runs = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                run = sandbox.run(chunks, "f", [(1.0,)])
+                runs.append(time.perf_counter() - t0)
+                assert run.cases[0].status == "returned", (name, run.ended)
+            times[name] = statistics.median(runs)
+        finally:
+            boundary.command = real
+    bw, plain = times["bwrap"] * 1000, times["plain python"] * 1000
+    print(
+        f"one sandbox.run, trivial function, median of {n}: bwrap {bw:.0f} ms, plain python {plain:.0f} ms: "
+        f"bubblewrap adds {bw - plain:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

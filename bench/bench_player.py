@@ -19,9 +19,23 @@ from collections.abc import Callable
 from cnnviz.app.settings import DEFAULTS
 from cnnviz.core import inputs, layers
 from cnnviz.steps import storyboard as S
+from cnnviz.steps import transposed as T
 
 
-def _cases(n: int, C: int, f: int, stride: int, pad: int, n_C: int, pf: int, ps: int, values: str = "normal"):
+def _cases(
+    n: int,
+    C: int,
+    f: int,
+    stride: int,
+    pad: int,
+    n_C: int,
+    pf: int,
+    ps: int,
+    values: str = "normal",
+    d: int = 1,
+    t_stride: int = 1,
+    op: int = 0,
+):
     A_prev = inputs.random_tensor(1, 2, n, n, C, values)
     W, b = inputs.conv_params(1, f, C, n_C, values)
     hp = {"stride": stride, "pad": pad}
@@ -30,6 +44,11 @@ def _cases(n: int, C: int, f: int, stride: int, pad: int, n_C: int, pf: int, ps:
     php = {"f": pf, "stride": ps}
     A, pcache = layers.pool_forward(A_prev, php)
     dA = inputs.upstream_gradient(1, A.shape)
+    dhp = {"stride": stride, "pad": pad, "dilation": d}
+    Zd, dcache = layers.conv_forward(A_prev, W, b, dhp) if d > 1 else (Z, cache)
+    dZd = inputs.upstream_gradient(1, Zd.shape)
+    At, Wt, bt = inputs.transpose_inputs(1, A_prev.shape, f, n_C, values)
+    thp = {"stride": t_stride, "pad": pad, "output_padding": op}
     return {
         "zero_pad": lambda: S.zero_pad_board(A_prev, pad),
         "conv_forward": lambda: S.conv_forward_board(A_prev, W, b, hp),
@@ -37,6 +56,9 @@ def _cases(n: int, C: int, f: int, stride: int, pad: int, n_C: int, pf: int, ps:
         "conv_backward": lambda: S.conv_backward_board(dZ, cache),
         "pool_backward": lambda: S.pool_backward_board(dA, pcache, "max"),
         "pool_backward average": lambda: S.pool_backward_board(dA, pcache, "average"),
+        f"conv_forward d={d}": lambda: S.conv_forward_board(A_prev, W, b, dhp),
+        f"conv_backward d={d}": lambda: S.conv_backward_board(dZd, dcache),
+        f"conv_transpose s={t_stride}": lambda: T.conv_transpose_forward_board(At, Wt, bt, thp),
     }
 
 
@@ -51,11 +73,18 @@ def _settings() -> dict[str, dict]:
         n_C=int(d["n_C"]),
         pf=int(d["pool_f"]),
         ps=int(d["pool_stride"]),
+        d=int(d["dilation"]),
+        t_stride=int(d["stride"]),
+        op=int(d["output_padding"]),
     )
     return {
         "default": default,
         "worst f7 p3 16x16x4": dict(n=16, C=4, f=7, stride=1, pad=3, n_C=8, pf=6, ps=1),
         "worst f1 p3 16x16x4": dict(n=16, C=4, f=1, stride=1, pad=3, n_C=8, pf=1, ps=1),
+        # dilation 3 (sets, not adds: a window with holes), transposed stride 4 (the biggest output)
+        "worst f2 d3 s4 16x16x4": dict(n=16, C=4, f=2, stride=1, pad=3, n_C=8, pf=6, ps=1, d=3, t_stride=4, op=3),
+        "worst f7 d3 s4 16x16x4": dict(n=16, C=4, f=7, stride=1, pad=3, n_C=8, pf=6, ps=1, d=3, t_stride=4, op=3),
+        "dilated d2 default": {**default, "d": 2, "t_stride": 2, "op": 1},
     }
 
 

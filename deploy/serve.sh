@@ -11,6 +11,10 @@ HOST=${HOST:-0.0.0.0}          # the one public address (a class connects here)
 PORT=${PORT:-8080}
 BASE_PORT=${BASE_PORT:-$((PORT + 100))}
 RUN=$ROOT/.run/serve-$PORT
+# A class shares this server: "Check your own code" (it runs code typed into the page) is off here,
+# whatever CNNVIZ_CHECK_CODE the calling shell has (CI exports `on` for its tests). A person who runs a
+# server for others and accepts bubblewrap as the boundary sets CNNVIZ_SERVE_CHECK_CODE=remote (README).
+export CNNVIZ_CHECK_CODE=${CNNVIZ_SERVE_CHECK_CODE:-off}
 mkdir -p "$RUN"
 PIDS=()
 

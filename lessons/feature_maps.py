@@ -6,6 +6,7 @@ import streamlit as st
 from cnnviz.app import feature_controls as fc
 from cnnviz.app import image_input, lesson
 from cnnviz.core.errors import InputError
+from cnnviz.draw import plots
 from cnnviz.pictures import features, images, kernels
 from cnnviz.pictures.images import LUMA
 
@@ -21,6 +22,11 @@ st.markdown(
     "brightness changes, blurs smooth it. ReLU keeps the positive responses only; pooling shrinks the map, keeping "
     "each window's strongest (max) or mean (average) response."
 )
+
+# --- Settings: one row of sliders (f belongs to the kernels) ------------------------------------
+row = fc.settings_row()
+stride, pool_f, pool_stride, mode = row["stride"], row["pool_f"], row["pool_stride"], row["mode"]
+decimals = int(s.get("decimals", 2))
 
 # --- Input -------------------------------------------------------------------------------------
 if s["source"] == "random":
@@ -38,7 +44,7 @@ image, caption, key = source.image, source.caption, source.key  # shared, read-o
 (n_H_prev, n_W_prev, n_C_prev) = image.shape
 
 # --- Filters: kernels, stride, pad, pooling -----------------------------------------------------
-choice = fc.kernel_picker(s["f"], s["pad"])
+choice = fc.kernel_picker(s["f"], row["pad"])
 if not choice.names:
     st.info("Choose at least one kernel above (or add a custom one) to see its feature map.")
     st.stop()
@@ -49,7 +55,6 @@ note = kernels.padding_note(choice.names, choice.custom)
 if note:
     st.caption(note)
 pad, pad_source = choice.pad, choice.pad_source
-stride, pool_f, pool_stride, mode = s["stride"], s["pool_f"], s["pool_stride"], s["mode"]
 
 bar = fc.ProgressBar(work=n_H_prev * n_W_prev * n_C // stride**2)
 maps = lesson.guard(fc.feature_maps, key, image, W, stride, pad, pool_f, pool_stride, mode, bar.part(0.0, 0.75))
@@ -64,19 +69,17 @@ left, right = st.columns([1, 2], gap="medium")
 with left:
     png, _ = fc.image_png(key, image, features.display_scale(n_H_prev, n_W_prev, MAX_SIDE))
     st.image(png, output_format="PNG", width="stretch")
-    st.caption(f"A_prev is {caption}: {n_H_prev}×{n_W_prev}×{n_C_prev}")
+    st.caption(f"A_prev is {caption}: {n_H_prev}×{n_W_prev}×{n_C_prev} (n_H_prev × n_W_prev × n_C_prev)")
 with right:
     st.markdown(
-        f"**This run:** {n_C} filter{'s' if n_C > 1 else ''} of f = {f}, stride = {stride} (the sidebar's), "
-        f"pad = {pad} ({pad_source}); then ReLU; then **{mode} pooling** with f = {pool_f}, stride = {pool_stride} "
-        "(the sidebar's *Pooling*)."
+        f"**This run:** {n_C} filter{'s' if n_C > 1 else ''} of f = {f} (the kernels'), stride = {stride}, "
+        f"pad = {pad} ({pad_source}); then ReLU; then **{mode} pooling** with f = {pool_f}, stride = {pool_stride}."
     )
     t = maps.timings
     st.caption(
         f"Computed in {fc.seconds(t['total'])} (conv {fc.seconds(t['conv'])}, ReLU {fc.seconds(t['relu'])}, "
         f"pool {fc.seconds(t['pool'])}). "
-        "The sidebar's f and n_C do not apply here: each kernel brings its own f (the presets are 3×3) "
-        "and there is one filter per kernel. RGB pictures are filtered on their luminance: "
+        "RGB pictures are filtered on their luminance: "
         f"W[:, :, k, c] = kernel × {LUMA}[k]."
     )
 # The shape arithmetic at the page's full width: its formulas are wider than the column beside the picture
@@ -101,12 +104,22 @@ elif scale > 1:
 else:
     shown = "drawn at their size and fitted to the page"
 st.caption(
-    f"Maps are {shown}, all at one scale, so the pooled map looks as much smaller as it is. **Full size** opens a "
-    "map at one screen pixel per value; the downloads below are full size too. Colours by what a map holds: "
-    "a map with negative values is **diverging**, centred on 0 (blue < 0, white = 0, red > 0); a map that is "
-    "never negative (a blur, every ReLU and pooled map) is **sequential** gray, black = 0 up to white = its "
-    "largest value. Each map has its colour bar; the downloads use the same rule."
+    f"Maps are {shown}, all three at one scale: the pooled map A has {n_H_pool}×{n_W_pool} values against Z's "
+    f"{n_H}×{n_W}, so it fills only the top-left of its frame (the gray outline is Z's size). Sizes are "
+    "n_H × n_W (rows × columns), as in the course. Colours by what a map holds: a map with negative values is "
+    "**diverging**, centred on 0 (blue < 0, white = 0, red > 0); a map that is never negative (a blur, every ReLU "
+    "and pooled map) is **sequential** gray, black = 0 up to white = its largest value. Each map has its colour "
+    "bar; the downloads use the same rule. **Inspect** under a row opens its maps below the grid, to zoom and "
+    "read values."
 )
+if pad > 0:
+    st.caption(
+        f"**The borders:** with pad = {pad}, the windows along the picture's edges read {pad} row(s)/column(s) of "
+        "zeros. To an edge kernel that is a step from the picture's brightness down to black, so the outermost "
+        f"{pad} row(s)/column(s) of Z light up (a Sobel x map gets a red line down one side and a blue one down the "
+        "other) where the photo itself has no edge. That is the zero padding, not the picture; with pad = 0 the "
+        "map is smaller and has no such border."
+    )
 head = st.columns(WIDTHS)
 for column, text in zip(
     head,
@@ -123,6 +136,7 @@ for c, name in enumerate(choice.names):
             if name in kernels.DESCRIPTIONS:
                 st.caption(kernels.DESCRIPTIONS[name])
             st.code(fc.kernel_text(choice.kernel(name), common_factor=name != kernels.CUSTOM), language=None)
+            fc.inspect_button(labels[c], c)
         for column, stage, text in (
             (cols[1], "Z", f"Z[0, :, :, {c}] · {n_H}×{n_W}"),
             (cols[2], "relu", f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W}"),
@@ -134,9 +148,56 @@ for c, name in enumerate(choice.names):
                 st.image(tile.png, output_format="PNG", width="stretch")
                 fc.colour_bar(tile.rule)
                 st.caption(f"{text} · {tile.rule.kind}")
-                if st.button("Full size", key=f"fm_full_{stage}_{c}", icon=":material/open_in_full:", type="tertiary"):
-                    plane = {"Z": maps.Z, "relu": maps.relu, "pooled": maps.pooled}[stage][:, :, c]
-                    fc.full_size(text, features.full_png(plane, tile.rule), tile.rule.legend)
+
+# --- Inspect one filter's maps: zoom, pan, a value under the mouse ---------------------------------
+st.subheader("Inspect a map: zoom, pan, read values")
+reduced = features.block_for(n_H, n_W) > 1
+c_in, area = fc.inspect_picker(labels, reduced)
+rules = features.stage_rules(maps)[c_in]
+window = None
+if area == fc.AREA_WINDOW:
+    crop_row = int(st.session_state.get("fm_crop_row", n_H_prev // 2))
+    crop_col = int(st.session_state.get("fm_crop_col", n_W_prev // 2))
+    # Z[i, j]'s window starts at padded row i * stride, i.e. picture row i * stride - pad
+    window = features.centred_window(n_H, n_W, (crop_row + pad) // stride, (crop_col + pad) // stride)
+view = features.inspect_view(maps.Z[:, :, c_in], maps.pooled[:, :, c_in], rules, pool_f, pool_stride, window, mode=mode)
+fig = plots.inspect_figure(view.panels, decimals)
+fc.show_figure(fig, "fm_inspect_chart")
+top, left_w, bottom, right_w = view.window
+k, k_pool = view.blocks["Z"], view.blocks["pooled"]
+what = (
+    f"Z's rows {top}..{bottom - 1} and columns {left_w}..{right_w - 1}"
+    if (top, left_w, bottom, right_w) != (0, 0, n_H, n_W)
+    else f"all of Z ({n_H}×{n_W})"
+)
+if k == 1 and k_pool == 1:
+    detail = "at full resolution: one cell per value, the hover gives each value"
+else:
+    detail = (
+        f"reduced to fit the budget of {features.INSPECT_CELLS:,} values per map: each cell is a "
+        f"{k}×{k} block of Z (A: {k_pool}×{k_pool}) showing the value in it farthest from 0, as in the grid. "
+        "Choose *Show: full resolution around the crop* for every value"
+    )
+st.caption(
+    f"**c = {c_in}: {labels[c_in]}**, {what}, {detail}. Drag to zoom (the three maps zoom together onto the same "
+    f"part of the picture), double-click to zoom out; the hover gives row, column and value ({decimals} decimals, "
+    f"the page's). A[i, j] pools Z's rows i·{pool_stride}..i·{pool_stride}+{pool_f - 1} (and columns alike), so it "
+    f"is drawn over that window, {pool_stride} Z pixels a side; its hover gives A's own row and column. Colours "
+    f"as in the grid: Z {rules['Z'].legend}; ReLU and A {rules['relu'].legend}. "
+    f"This figure is {fc.wire_size(plots.wire_bytes(fig))} on the wire (float32 values)."
+)
+hist = plots.histogram_figure(
+    *features.histograms(maps.Z[:, :, c_in], maps.pooled[:, :, c_in]),
+    (f"Z: all {n_H * n_W:,} values", f"A after {mode} pooling: {n_H_pool * n_W_pool:,} values"),
+)
+fc.show_figure(hist, "fm_inspect_hist")
+negative = float((maps.Z[:, :, c_in] < 0).mean())
+st.caption(
+    f"What ReLU and pooling keep: {negative:.0%} of Z is negative (gray), and ReLU makes it 0; {mode} pooling keeps "
+    f"one value per {pool_f}×{pool_f} window"
+    + (", the largest, so A leans to larger values" if mode == "max" else "")
+    + ". Counts on a log scale."
+)
 
 # --- Downloads -----------------------------------------------------------------------------------
 st.markdown("**Downloads** (full size, made when you click)")
@@ -151,7 +212,8 @@ with cols[0]:
         key="fm_png",
         on_click="ignore",
         icon=":material/image:",
-        help="For Z, ReLU and pooled: a grid of every map, and one full-size PNG per filter.",
+        help="For Z, ReLU and pooled A: a titled grid of every map (the three at one scale) and one full-size "
+        "PNG per filter, named by stage and kernel (Z_conv_output/00_Sobel_x.png).",
     )
 # relu is derived from Z on access: the buttons get it only when clicked.
 stages = [("Z", "Z", maps.Z.shape, lambda: maps.Z), ("relu", "ReLU", maps.Z.shape, lambda: maps.relu)]
@@ -177,30 +239,48 @@ if st.session_state.get("fm_crop_image") != key:  # another picture: the crop st
         st.session_state.pop(crop_key, None)
 pick = fc.preview_picker(labels, n_H_prev, n_W_prev)
 c = pick.c
-small = fc.preview(key, image, pick.size, pick.center)  # (h, w, n_C_prev)
-if pick.center is not None:
-    top = min(max(0, pick.center[0] - pick.size // 2), max(0, n_H_prev - pick.size))
-    left_edge = min(max(0, pick.center[1] - pick.size // 2), max(0, n_W_prev - pick.size))
-    box = (top, left_edge, top + small.shape[0], left_edge + small.shape[1])
-    picker, _ = st.columns([1, 1])
+if pick.center is not None:  # a crop, with the real neighbours its edge windows read: pad = 0 on it
+    crop = fc.crop(key, image, pick.size, pick.center, stride, pad)
+    A_prev = crop.A_prev[None]  # (1, h + 2*pad, w + 2*pad, n_C_prev)
+    hparameters = {"stride": stride, "pad": 0}
+    top, left_edge, bottom, right_edge = crop.box
+    picker, zoomed = st.columns([1, 1], gap="medium")
     with picker:
-        st.caption("Click on the picture to move the crop (the box) there; the sliders above fine-tune it.")
-        fc.crop_picker(key, image, box)
-A_prev = small[None]  # (1, h, w, n_C_prev)
+        st.caption("Click on the picture to move the crop (the magenta box) there; the sliders above fine-tune it.")
+        fc.crop_picker(key, image, crop.box)
+    with zoomed:
+        st.image(features.crop_png(crop, pad), output_format="PNG", width="content")
+        ring = (
+            f", with the {pad}-pixel ring around it faded: the picture's real neighbours that the windows at its "
+            "edge read (zeros only beyond the picture's own edge, as in the full map)"
+            if pad
+            else ""
+        )
+        st.caption(
+            f"The crop in the photo's colours: rows {top}..{bottom - 1}, columns {left_edge}..{right_edge - 1} "
+            f"({bottom - top}×{right_edge - left_edge}){ring}."
+        )
+    i0, j0 = crop.cells
+    how = (
+        f"a {bottom - top}×{right_edge - left_edge} crop at rows {top}..{bottom - 1}, columns "
+        f"{left_edge}..{right_edge - 1}, plus its {pad}-pixel ring of real neighbours, so pad = 0 here and each "
+        f"output is the full map's Z[{i0} + row, {j0} + column]"
+        if pad
+        else f"a {bottom - top}×{right_edge - left_edge} crop at rows {top}..{bottom - 1}, columns "
+        f"{left_edge}..{right_edge - 1}; each output is the full map's Z[{i0} + row, {j0} + column]"
+    )
+else:
+    small = fc.preview(key, image, pick.size, None)  # (h, w, n_C_prev)
+    A_prev = small[None]  # (1, h, w, n_C_prev)
+    hparameters = {"stride": stride, "pad": pad}
+    how = f"the whole picture averaged down to {small.shape[0]}×{small.shape[1]}, with pad = {pad} as above"
+    if small.shape[:2] == image.shape[:2]:
+        how = f"the whole picture, small enough as it is, with pad = {pad} as above"
 b = np.zeros((1, 1, 1, n_C))
-hparameters = {"stride": stride, "pad": pad}
-how = (
-    f"a crop around row {pick.center[0]}, column {pick.center[1]} at full resolution"
-    if pick.center is not None
-    else "the whole picture averaged down; choose a crop for real pixels"
-)
-if small.shape[:2] == image.shape[:2]:
-    how = "the whole picture, small enough as it is"
 weights = "" if n_C_prev == 1 else f", times {LUMA[0]}, {LUMA[1]} and {LUMA[2]} on the R, G and B channels"
 st.markdown(
-    f"Filter c = {c} (**{labels[c]}**): its real {f}×{f} kernel{weights}, slides over a "
-    f"{small.shape[0]}×{small.shape[1]} preview ({how}) with the same stride = {stride} and pad = {pad} as above. "
-    f"Each frame is one `conv_single_step`; at full size the same happens {n_H * n_W:,} times for this filter."
+    f"Filter c = {c} (**{labels[c]}**): its real {f}×{f} kernel{weights}, slides with stride = {stride} over "
+    f"{how}. Each frame is one `conv_single_step`; at full size the same happens {n_H * n_W:,} times for this filter."
 )
 try:
     board = fc.conv_board(A_prev, W, b, hparameters, c)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz.app import registry
 from cnnviz.core import inputs
 from cnnviz.draw import gif
 
@@ -12,22 +13,25 @@ You have written `zero_pad`, `conv_forward` and `pool_backward` in the course no
 **watch** them run: every loop iteration of the course's code is a frame, with the window, the numbers it
 reads, what it computes and where the result lands — forward and backward.
 
-**Start with lesson 1** in the menu on the left, then go down the list. The sidebar holds the input
+**Start with lesson 1** (the links below, or the menu on the left), then go down the list. The sidebar holds the input
 (random, a course example, your arrays, a picture); each lesson shows its own settings (`f`, `stride`,
 `pad`, which example `i` and channel `c`) above its player. Settings are kept when you switch, and the
 link under *Share this view* reopens exactly what you see, step included.
 """
 )
-cols = st.columns(3)
-cols[0].markdown(
-    "**Forward**\n\n1. Zero padding — the ring of zeros\n\n2. Convolution — window × filter, summed, + b\n\n"
-    "3. Pooling — max or average, ties marked"
-)
-cols[1].markdown(
-    "**Backward**\n\n4. Convolution backward — dZ scattered into dA_prev, dW, db\n\n"
-    "5. Pooling backward — masks and distributed values"
-)
-cols[2].markdown("**Your pictures**\n\n6. Feature maps — a photo through edge and blur filters, ReLU, pooling")
+# The lessons as links, grouped as the course teaches them (titles and blurbs from the registry).
+GROUPS = {
+    "Forward": ("zero_padding", "convolution", "pooling"),
+    "Backward": ("conv_backward", "pool_backward", "transposed_conv"),
+    "Your pictures": ("feature_maps",),
+}
+cols = st.columns(len(GROUPS))
+for col, (heading, members) in zip(cols, GROUPS.items(), strict=True):
+    with col:
+        st.markdown(f"**{heading}**")
+        for key in members:
+            lesson = registry.by_key(key)
+            st.page_link(lesson.path, label=f"{lesson.title} — {lesson.blurb}")
 st.caption(
     "In each player: ←/→ step, Space plays and pauses, Home/End jump; hover a cell to see its window, click to "
     "jump there. All of it runs in your browser. "
@@ -37,11 +41,16 @@ st.caption(
 
 @st.cache_data(max_entries=1, show_spinner=False)
 def preview() -> bytes:
-    """A short GIF of conv_forward on a 6x6 input (made here, once per server)."""
+    """A GIF of conv_forward on a 6x6 input, every step (made here, once per server), sized to be read."""
     A_prev = inputs.random_tensor(1, 1, 6, 6, 1, "integers")
     W, b = inputs.conv_params(1, 3, 1, 1, "integers")
-    return gif.conv_forward_gif(A_prev, W, b, {"stride": 1, "pad": 0}, max_frames=16, frame_ms=700)
+    return gif.conv_forward_gif(A_prev, W, b, {"stride": 1, "pad": 0}, frame_ms=900, width=PREVIEW_WIDTH)
 
 
+PREVIEW_WIDTH = 900  # drawn at the size it is shown: no scaling, 18 px numbers
 st.subheader("What a lesson looks like")
-st.image(preview(), caption="conv_forward on a 6x6 input with a 3x3 filter: each frame is one window.", width=640)
+st.image(
+    preview(),
+    caption="conv_forward on a 6x6 input with a 3x3 filter: each frame is one window, all 16 of them.",
+    width=PREVIEW_WIDTH,
+)

@@ -29,7 +29,8 @@ lesson.player(board, "pool_back_player", s, marks=check_panel.marks("pool_backwa
 lesson.notebook_printout("pool_backward", s)
 tied = cached.tied_windows(A_prev, hparameters) if mode == "max" else 0
 note = notebook.gradcheck_note(s, tied, mode)  # why the check differs at ties, under the rule in use
-lesson.grad_table(cached.check_pool_backward(A_prev, hparameters, mode, dA, s["ties"]), note)
+pairs = cached.pool_backward_gradients(A_prev, hparameters, mode, dA, s["ties"])
+lesson.grad_check(pairs, "pool_back_gradcheck", note)
 lesson.gif_button("Download this animation (GIF)", f"pool_backward_{mode}_f{f}_s{stride}.gif", board, "pool_back_gif")
 
 # Check your own code, sandboxed; its marks reach the player above on the next run

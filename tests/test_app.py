@@ -16,10 +16,11 @@ ANIMATED = [lesson.path for lesson in registry.ANIMATED]
 # What each animated lesson draws next to its player (the rest of the ints are in the sidebar).
 PAGE_SETTINGS = {
     "lessons/zero_padding.py": ["pad"],
-    "lessons/convolution.py": ["f", "stride", "pad", "n_C"],
+    "lessons/convolution.py": ["f", "stride", "pad", "dilation", "n_C"],
     "lessons/pooling.py": ["pool_f", "pool_stride"],
-    "lessons/conv_backward.py": ["f", "stride", "pad", "n_C"],
+    "lessons/conv_backward.py": ["f", "stride", "pad", "dilation", "n_C"],
     "lessons/pool_backward.py": ["pool_f", "pool_stride"],
+    "lessons/transposed_conv.py": ["f", "stride", "pad", "output_padding", "n_C"],
 }
 SIDEBAR = ["m", "n_H_prev", "n_W_prev", "n_C_prev"]
 TIMEOUT = 60
@@ -56,7 +57,8 @@ def test_every_lesson_draws_its_player_at_the_defaults(page):
     at = run(page)
     assert_healthy(at)
     assert not at.error, [e.value for e in at.error]
-    assert not at.get("plotly_chart"), "one set of controls: the player, no Plotly figure"
+    charts = at.get("plotly_chart")  # one set of controls (the player); Plotly only for the gradient check
+    assert len(charts) == (page in ("lessons/conv_backward.py", "lessons/pool_backward.py"))
     assert not [s for s in at.select_slider if s.key == "step"], "the old 'Step to inspect' slider is gone"
     board = board_of(at)
     assert board["n_steps"] == len(board["steps"]) > 0
@@ -65,7 +67,7 @@ def test_every_lesson_draws_its_player_at_the_defaults(page):
 @pytest.mark.parametrize("page", ANIMATED)
 def test_a_lesson_shows_only_its_own_settings(page):
     at = run(page)
-    shown = {w.key for w in at.main.number_input} | {w.key for w in at.main.radio}
+    shown = {w.key for w in at.main.slider} | {w.key for w in at.main.radio}
     assert set(PAGE_SETTINGS[page]) <= shown
     others = {k for p, keys in PAGE_SETTINGS.items() if p != page for k in keys} - set(PAGE_SETTINGS[page])
     assert not (others & shown), others & shown
@@ -125,7 +127,7 @@ def test_impossible_filter_shows_the_numbers_and_the_fix():
     (error,) = at.error
     assert "f=7" in error.value and "3x3" in error.value and "raise pad" in error.value
     assert not at.get("bidi_component")
-    assert at.number_input(key="f").value == 7, "the settings row stays, so the user can fix f"
+    assert at.slider(key="f").value == 7, "the settings row stays, so the user can fix f"
 
 
 def test_pool_window_larger_than_input_is_an_error_not_a_crash():
@@ -138,7 +140,7 @@ def test_settings_survive_switching_pages():
     at = run("lessons/convolution.py", f=5, stride=2)
     at.switch_page("lessons/pooling.py").run()  # does not draw f or stride
     at.switch_page("lessons/conv_backward.py").run()
-    assert at.number_input(key="f").value == 5 and at.number_input(key="stride").value == 2
+    assert at.slider(key="f").value == 5 and at.slider(key="stride").value == 2
     assert_healthy(at)
     assert at.query_params["f"] == ["5"] or at.query_params["f"] == "5"
 
@@ -149,16 +151,19 @@ def test_a_link_reopens_the_same_view():
     assert query["f"] == "5" and query["stride"] == "2" and query["pad"] == "2"
     reopened = run("lessons/convolution.py", query=query)
     for key in ("f", "stride", "pad"):
-        assert reopened.number_input(key=key).value == at.number_input(key=key).value
+        assert reopened.slider(key=key).value == at.slider(key=key).value
     assert board_of(reopened) == board_of(at)
 
 
 def test_a_link_with_a_step_opens_the_player_there():
+    """A link counts steps from 1, as the player shows them; the board's index is one less."""
     at = run("lessons/convolution.py", query={"step": "30"})
     assert at.get("bidi_component")
     from player_helpers import data_of
 
-    assert data_of(at)["step"] == 30
+    assert data_of(at)["step"] == 29
+    old = run("lessons/convolution.py", query={"step": "0"})  # a link from when steps counted from 0
+    assert data_of(old)["step"] == 0 and not old.warning
 
 
 def test_present_in_a_link_turns_presentation_mode_on_and_hides_the_prose():
@@ -185,7 +190,7 @@ def test_present_in_a_link_turns_presentation_mode_on_and_hides_the_prose():
 def test_tampered_links_warn_and_clamp(query, key, expected):
     at = run("lessons/convolution.py", query=query)
     assert not at.exception
-    assert at.number_input(key=key).value == expected
+    assert at.slider(key=key).value == expected
     assert any(key in w.value for w in at.warning)
     assert_healthy(at)
 
@@ -220,3 +225,24 @@ def test_conv_backward_shows_its_gradient_check_for_each_of_its_three_gradients(
     check = gradient_check(at)
     assert set(check) == {"dA_prev", "dW", "db"}
     assert all(verdict == "agrees" and err < 1e-7 for err, verdict in check.values()), check
+
+
+def test_home_lists_every_lesson_as_a_link():
+    at = run()
+    links = {link.proto.page: link.proto.label for link in at.get("page_link")}
+    for lesson in registry.LESSONS:
+        (label,) = [label for page, label in links.items() if page.endswith(lesson.url_path)]
+        assert lesson.title in label
+
+
+@pytest.mark.parametrize(
+    ("query", "words"), [({}, "64 frames, every step"), ({"n_H_prev": "16", "n_W_prev": "16"}, "frames, a frame every")]
+)
+def test_the_gif_button_says_how_many_frames_and_which_steps(query, words):
+    at = run("lessons/convolution.py", query=query)
+    (button,) = [b for b in at.get("download_button") if "GIF" in b.proto.label]
+    assert words in button.proto.label
+    if "every step" not in words:  # 256 steps: a subset by default, every step on request
+        at.checkbox(key="conv_gif_every").check().run()
+        (button,) = [b for b in at.get("download_button") if "GIF" in b.proto.label]
+        assert "256 frames, every step" in button.proto.label

@@ -54,7 +54,11 @@ def test_a_correct_function_matches_and_the_player_still_draws():
         (GOOD_PAD.replace("return np.pad(X", "return np.nan * np.pad(X"), "dataframe", "NaN"),
         ("def zero_pad(X, pad):\n    print('x' * 10**6)\n    return X\n", "caption", "of 1000001 characters"),
         ("def zero_pad(X, pad):\n    return open('/etc/passwd').read()\n", "code", "open a file"),
-        ("import os\ndef zero_pad(X, pad):\n    return X\n", "code", "import os"),
+        (
+            "import os\ndef zero_pad(X, pad):\n    return X\n",
+            "info",
+            "Set aside (not run; the checker runs your function with numpy and math only): `import os`",
+        ),
         ("def zero_pad(X, pad):\n    import socket\n    return X\n", "code", "import socket"),
         ("def zero_pad(X, pad):\n    import subprocess\n    return X\n", "code", "import subprocess"),
     ],
@@ -151,7 +155,21 @@ def test_a_wrong_cell_is_marked_on_the_player_which_opens_its_window():
     n_W = [p for p in data["board"]["panels"] if p["name"] == "Z"][0]["shape"][1]
     assert data["marks"]["differs"]["Z"] == [[1, 2, 2, 3]]
     assert data["step"] == 1 * n_W + 2
-    assert "First differing window: Z[0, 1, 2, 0]" in texts(at, "info")
+    # one numbering: the panel counts from 1, as the player's "k / n" does (the board's step index + 1)
+    assert f"First differing window: Z[0, 1, 2, 0] (step {1 * n_W + 2 + 1} of the player" in texts(at, "info")
+    assert data["marks"]["seek"]["step"] == data["step"]  # changes with every check: the player may seek to it
+    first = data["marks"]["seek"]["check"]
+    assert data_of(check(at, CONV_ONE_CELL_WRONG, "conv_forward"))["marks"]["seek"]["check"] == first + 1
+
+
+def test_a_syntax_error_after_a_result_stays_visible_in_the_open_panel():
+    at = check(page(), GOOD_PAD)
+    assert "every case matches" in texts(at, "success")
+    at = check(at, "def zero_pad(X, pad):\n    return np.pad(X, (\n")
+    assert "was never closed" in texts(at, "error")
+    panel = next(e for e in at.expander if e.label == "Check your own code")
+    assert panel.proto.expanded, "the panel collapsed over its own message"
+    assert "every case matches" not in texts(at, "success")  # the old result is not shown as if current
 
 
 def test_the_pool_backward_page_picks_the_function_and_names_the_course_mask():

@@ -80,9 +80,10 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
     (n_H, n_W), (n_H_pool, n_W_pool) = shapes["Z"], shapes["pooled"]
     assert filter_labels(at) == labels
     captions = shape_captions(at)
-    assert len(at.image) == len(captions) == 1 + 3 * len(labels), captions
+    crop = at.radio(key="fm_preview").value == fc.PREVIEW_CROP  # the crop in the photo's colours, beside the player
+    assert len(at.image) == len(captions) + crop == 1 + 3 * len(labels) + crop, captions
     assert all(image.value[0].endswith(".png") for image in at.image)  # sent as drawn, never re-encoded as JPEG
-    assert captions[0].endswith(f"{image_shape[0]}×{image_shape[1]}×{image_shape[2]}")
+    assert captions[0].endswith(f"{image_shape[0]}×{image_shape[1]}×{image_shape[2]} (n_H_prev × n_W_prev × n_C_prev)")
     for c in range(len(labels)):
         assert re.fullmatch(rf"Z\[0, :, :, {c}\] · {n_H}×{n_W} · (diverging|sequential)", captions[1 + 3 * c])
         assert captions[2 + 3 * c] == f"max(Z, 0)[0, :, :, {c}] · {n_H}×{n_W} · sequential"  # never negative
@@ -91,7 +92,7 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
     assert f"Z (1, {n_H}, {n_W}, {len(labels)})" in arithmetic
     assert f"A (1, {n_H_pool}, {n_W_pool}, {len(labels)})" in arithmetic
     assert at.get("bidi_component"), "no animation drawn (the player)"
-    assert not at.get("plotly_chart")
+    assert len(at.get("plotly_chart")) == 2  # the inspected map, its histograms
 
 
 def board(at: AppTest) -> dict:
@@ -202,8 +203,9 @@ def test_a_valid_custom_kernel_adds_its_map():
 
 
 def test_a_bigger_custom_kernel_sets_f_and_pads_the_presets():
-    at = open_page("sample", "digit", f=5, pad=0)
+    at = open_page("sample", "digit", pad=0)
     at.toggle(key="fm_custom_on").set_value(True).run()
+    at.number_input(key="fm_custom_f").set_value(5).run()
     healthy(at)
     assert at.data_editor[0].value.shape == (5, 5)
     assert any("padded with zeros to 5x5" in c.value for c in at.caption)
@@ -285,10 +287,13 @@ def test_preview_crop_and_size():
     healthy(at)
     text = " ".join(m.value for m in at.markdown)
     col = at.slider(key="fm_crop_col").value
-    assert f"a crop around row 150, column {col} at full resolution" in text and "6×6 preview" in text
+    crop = features.crop_with_neighbours(images.sample_image("scene"), 6, (150, col), 1, 1)
+    top, left, bottom, right = crop.box
+    assert (top, bottom) == (147, 153)  # 6 rows around row 150
+    assert f"a 6×6 crop at rows {top}..{bottom - 1}, columns {left}..{right - 1}, plus its 1-pixel ring" in text
     panels = {p["name"]: p for p in board(at)["panels"]}
     assert "W[:, :, 0, 2]" in json.dumps(panels["W/0"])  # filter c = 2, the Gaussian blur
-    assert board(at)["n_steps"] == 36  # a 6x6 preview, pad 1, stride 1: 6x6 windows
+    assert board(at)["n_steps"] == 36  # a 6x6 crop and its ring of 1 (pad 0 on it), stride 1: 6x6 windows
     assert "a_prev_pad/2" in panels  # the crop's three channels, real pixels
 
 
@@ -308,13 +313,14 @@ def test_the_progress_bar_of_a_first_computation_never_breaks_a_rerun(monkeypatc
 
 
 def test_a_preview_too_small_for_the_filter_is_an_error_below_the_maps():
-    at = open_page("sample", "digit", f=7, pad=0)
+    at = open_page("sample", "digit", pad=0)
     at.toggle(key="fm_custom_on").set_value(True).run()
+    at.number_input(key="fm_custom_f").set_value(7).run()
     at.select_slider(key="fm_preview_size").set_value(4).run()
     healthy(at)
     assert "The preview is too small for this filter" in errors(at) and "f=7" in errors(at)
     assert not at.get("bidi_component")  # no animation, but every map
-    assert len(at.image) == 1 + 3 * (len(fc.DEFAULT_KERNELS) + 1)
+    assert len(at.image) == 1 + 3 * (len(fc.DEFAULT_KERNELS) + 1) + 1  # and the crop, in colour
     at.select_slider(key="fm_preview_size").set_value(8).run()  # the fix the message suggests
     healthy(at)
     assert not at.error and at.get("bidi_component")
@@ -347,4 +353,87 @@ def test_heic_upload_makes_maps():
     at.file_uploader(key="upload_widget").set_value(("photo.heic", F.heic(), "image/heif")).run()
     healthy(at)
     assert not at.error, errors(at)
-    assert shape_captions(at)[0] == "A_prev is your upload: 20×40×3"
+    assert shape_captions(at)[0] == "A_prev is your upload: 20×40×3 (n_H_prev × n_W_prev × n_C_prev)"
+
+
+# --- Inspect a map: the Plotly figure -----------------------------------------------------------
+
+
+def figure(at: AppTest, key: str = "fm_inspect_chart") -> dict:
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id]
+    return json.loads(chart.proto.spec)
+
+
+def typed(array: dict) -> np.ndarray:
+    """A Plotly typed array ({"dtype", "bdata", "shape"}) back to numpy."""
+    import base64
+
+    shape = [int(n) for n in str(array.get("shape", "-1")).split(",")]
+    return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).reshape(shape)
+
+
+def test_the_inspect_figure_is_z_relu_and_pooled_linked_with_hover_values():
+    at = open_page("sample", "scene")
+    image = images.sample_image("scene")
+    maps = features.compute_feature_maps(image, kernels.kernel_bank(fc.DEFAULT_KERNELS, 3), stride=1, pad=1)
+    n_H, n_W = maps.Z.shape[:2]
+    spec = figure(at)
+    z, relu, a = spec["data"]
+    assert [t["type"] for t in spec["data"]] == ["heatmap"] * 3 and [z["name"], relu["name"], a["name"]] == [
+        "Z",
+        "max(Z, 0)",
+        "A",
+    ]
+    np.testing.assert_array_equal(typed(z["z"]), maps.Z[:, :, 0].astype(np.float32))  # every value: 192x256 fits
+    np.testing.assert_array_equal(typed(a["z"]), maps.pooled[:, :, 0].astype(np.float32))
+    m = np.abs(maps.Z[:, :, 0]).max()
+    assert z["zmin"] == pytest.approx(-m) and z["zmax"] == pytest.approx(m)  # Sobel x: diverging, centred on 0
+    assert relu["zmin"] == a["zmin"] == 0 and relu["zmax"] == a["zmax"] == pytest.approx(maps.Z[:, :, 0].max())
+    assert "row %{y}, column %{x}" in z["hovertemplate"] and "%{z:.2f}" in z["hovertemplate"]  # 2 decimals
+    assert "row %{customdata[0]}, column %{customdata[1]}" in a["hovertemplate"]
+    layout = spec["layout"]
+    assert layout["xaxis"]["range"] == [-0.5, n_W - 0.5] and layout["yaxis"]["range"] == [n_H - 0.5, -0.5]
+    assert layout["xaxis2"]["matches"] == layout["xaxis3"]["matches"] == "x" and layout["yaxis3"]["matches"] == "y"
+    assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
+    assert a["dx"] == a["dy"] == 2 and a["x0"] == a["y0"] == 0.5  # A[i, j] over Z's rows 2i, 2i+1
+    assert any("at full resolution" in c.value and "on the wire" in c.value for c in at.caption)
+    hist = figure(at, "fm_inspect_hist")
+    counts = [typed(t["y"]) if isinstance(t["y"], dict) else np.asarray(t["y"]) for t in hist["data"][:2]]
+    assert sum(int(c.astype(np.int64).sum()) for c in counts) == n_H * n_W  # every Z value, in gray or red
+
+    # A blur's Z is never negative: sequential from 0. The row's Inspect button picks it.
+    at.button(key="fm_inspect_btn_2").click().run()
+    healthy(at)
+    assert at.selectbox(key="fm_inspect").value == "Gaussian blur"
+    z = figure(at)["data"][0]
+    assert z["zmin"] == 0 and z["zmax"] == pytest.approx(maps.Z[:, :, 2].max())
+
+
+def test_a_large_photo_is_inspected_reduced_or_at_full_resolution_around_the_crop():
+    at = open_page("upload")
+    at.file_uploader(key="upload_widget").set_value(("photo.jpg", F.photo_jpeg(1600, 1200), "image/jpeg")).run()
+    healthy(at)
+    assert not at.error, errors(at)
+    n_H, n_W = images.load_image(F.photo_jpeg(1600, 1200)).array.shape[:2]  # (768, 1024) at pad 1, stride 1
+    spec = figure(at)
+    k = features.block_for(n_H, n_W)
+    assert k > 1 and typed(spec["data"][0]["z"]).shape == (-(-n_H // k), -(-n_W // k))
+    assert f"each cell is a {k}×{k} block" in " ".join(c.value for c in at.caption)
+    at.slider(key="fm_crop_row").set_value(100).run()
+    at.radio(key="fm_inspect_area").set_value(fc.AREA_WINDOW).run()
+    healthy(at)
+    spec = figure(at)
+    top, left, bottom, right = features.centred_window(n_H, n_W, 101, at.slider(key="fm_crop_col").value + 1)
+    assert typed(spec["data"][0]["z"]).shape == (bottom - top, right - left) == (320, 320)
+    assert spec["layout"]["xaxis"]["range"] == [left - 0.5, right - 0.5]
+    assert spec["layout"]["yaxis"]["range"] == [bottom - 0.5, top - 0.5]
+
+
+def test_the_settings_row_is_on_the_page_not_in_the_sidebar():
+    at = open_page("sample", "disc", stride=2, pool_f=3, pool_stride=3)
+    for key in ("stride", "pad", "pool_f", "pool_stride"):
+        assert at.main.slider(key=key) and key not in [s.key for s in at.sidebar.slider]
+    assert at.main.radio(key="mode").value == "max"
+    assert not any(s.key == "f" for s in at.slider)  # f is the kernels': no slider that does nothing
+    assert any("**f** (the filter's size) is the kernels'" in c.value for c in at.caption)
+    assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("disc").shape, 3, 2, 1)

@@ -148,9 +148,9 @@ def test_maps_grid_png_tiles_every_map():
     data = features.maps_grid_png(maps, labels=list("abcde"), cols=3)
     with Image.open(io.BytesIO(data)) as im:
         assert im.format == "PNG" and im.mode == "RGB"
-        assert im.size == (3 * (20 + 4) + 4, 2 * (10 + 14 + 4) + 4)
+        assert im.size == (3 * (20 + 6) + 6, 2 * (10 + 20 + 6) + 6)  # 6-pixel gaps, 20-pixel captions
         pixels = np.asarray(im)
-    first = pixels[4 + 14 : 4 + 14 + 10, 4 : 4 + 20]  # tile 0 below its caption
+    first = pixels[6 + 20 : 6 + 20 + 10, 6 : 6 + 20]  # tile 0 below its caption
     assert first.std() > 10  # the map is drawn, not blank
     with pytest.raises(ValueError, match="labels has 2 entries for 5 maps"):
         features.maps_grid_png(maps, labels=["a", "b"])
@@ -159,7 +159,7 @@ def test_maps_grid_png_tiles_every_map():
 def test_maps_grid_png_downscales_big_maps():
     data = features.maps_grid_png(np.zeros((600, 300, 2)), cols=2, max_tile=100)
     with Image.open(io.BytesIO(data)) as im:
-        assert im.size == (2 * (50 + 4) + 4, 100 + 8)
+        assert im.size == (2 * (50 + 6) + 6, 100 + 12)
 
 
 # --- On screen: display_scale, tile_png, feature_tiles, image_png; maps_zip -------------------
@@ -268,7 +268,10 @@ def test_feature_tiles_ranges_scales_and_sizes():
         assert row["Z"].shape == (192, 256) and row["pooled"].shape == (96, 128)
         assert row["Z"].shown == (96, 128) and row["pooled"].shown == (48, 64)  # one scale: 0.5
         assert _png(row["relu"].png).mode == "L"
-        assert _png(row["pooled"].png).size[0] < _png(row["relu"].png).size[0]
+        # The pooled map on Z's canvas, top-left, the rest transparent: fitted to a column, it is drawn half as large.
+        pooled = np.asarray(_png(row["pooled"].png).convert("RGBA"))
+        assert pooled.shape[:2] == (96, 128) == _png(row["relu"].png).size[::-1]
+        assert (pooled[1:47, 1:63, 3] == 255).all() and (pooled[50:95, 66:127, 3] == 0).all()
 
 
 def test_feature_tiles_all_zero_relu_still_has_a_range():
@@ -300,16 +303,17 @@ def test_maps_zip_has_every_map_at_full_size():
     maps = features.compute_feature_maps(image, W, stride=2, pad=1, pool_f=3, pool_stride=3)
     with zipfile.ZipFile(io.BytesIO(features.maps_zip(maps, names))) as archive:
         files = set(archive.namelist())
+        full = {"Z": "Z_conv_output", "relu": "ReLU_max_Z_0", "pooled": "A_pooled"}
         assert files == {
-            f"{stage}{suffix}"
+            f"{full[stage]}{suffix}"
             for stage in ("Z", "relu", "pooled")
             for suffix in ["_grid.png", "/00_Sobel_x.png", "/01_box_blur.png", "/02_custom_3x3.png"]
         }
         for stage in ("Z", "relu", "pooled"):
             n_H, n_W, _ = getattr(maps, stage).shape
-            with Image.open(io.BytesIO(archive.read(f"{stage}/00_Sobel_x.png"))) as im:
+            with Image.open(io.BytesIO(archive.read(f"{full[stage]}/00_Sobel_x.png"))) as im:
                 assert im.size == (n_W, n_H)
-        with Image.open(io.BytesIO(archive.read("relu/01_box_blur.png"))) as im:
+        with Image.open(io.BytesIO(archive.read("ReLU_max_Z_0/01_box_blur.png"))) as im:
             np.testing.assert_allclose(
                 np.asarray(im) / 255, maps.relu[:, :, 1] / maps.relu[:, :, 1].max(), atol=1 / 255 + 1e-9
             )
@@ -329,15 +333,122 @@ def test_downloads_colour_by_the_same_rule_as_the_page():
     tiles = features.feature_tiles(maps)
     assert [row["Z"].rule for row in tiles] == [r["Z"] for r in rules]  # the page uses the same rules
     with zipfile.ZipFile(io.BytesIO(features.maps_zip(maps, names))) as archive:
-        with Image.open(io.BytesIO(archive.read("Z/01_Gaussian_blur.png"))) as im:
+        with Image.open(io.BytesIO(archive.read("Z_conv_output/01_Gaussian_blur.png"))) as im:
             assert im.mode == "L"
             np.testing.assert_allclose(np.asarray(im) / 255, maps.Z[:, :, 1] / maps.Z[:, :, 1].max(), atol=1 / 255)
-        with Image.open(io.BytesIO(archive.read("Z/00_Sobel_x.png"))) as im:
+        with Image.open(io.BytesIO(archive.read("Z_conv_output/00_Sobel_x.png"))) as im:
             assert im.mode == "RGB"
-        with Image.open(io.BytesIO(archive.read("Z_grid.png"))) as im:
+        with Image.open(io.BytesIO(archive.read("Z_conv_output_grid.png"))) as im:
             grid = np.asarray(im.convert("RGB")).astype(int)
-    n_H, n_W = maps.Z.shape[:2]  # 192x256 tiles (max_tile 256), 4-pixel gaps, 14-pixel captions
-    blur_tile = grid[4 + 14 : 4 + 14 + n_H, 4 + n_W + 4 : 4 + 2 * n_W + 4]
-    sobel_tile = grid[4 + 14 : 4 + 14 + n_H, 4 : 4 + n_W]
+    n_H, n_W = maps.Z.shape[:2]  # 192x256 tiles (at full size), 26-pixel title, 6-pixel gaps, 20-pixel captions
+    top = 26 + 6 + 20
+    blur_tile = grid[top : top + n_H, 6 + n_W + 6 : 6 + 2 * n_W + 6]
+    sobel_tile = grid[top : top + n_H, 6 : 6 + n_W]
     assert (blur_tile[:, :, 0] == blur_tile[:, :, 2]).all()  # grey: R == B everywhere
     assert (sobel_tile[:, :, 2] > sobel_tile[:, :, 0] + 30).any()  # blue where Sobel is negative
+
+
+def test_maps_zip_grids_differ_carry_their_names_and_show_the_pooled_map_smaller():
+    """relu_grid.png and pooled_grid.png were byte-identical: 256-pixel tiles of block maxima of a max pool."""
+    import zipfile
+
+    import fixtures_images as F
+
+    image = F.photo_array(512, 512).astype(np.float64) / 255  # (512, 512, 3): a 2x2 max pool is 256x256
+    names = ["Sobel x", "Gaussian blur"]
+    maps = features.compute_feature_maps(image, kernels.kernel_bank(names, 3), pool_f=2, pool_stride=2)
+    with zipfile.ZipFile(io.BytesIO(features.maps_zip(maps, names))) as archive:
+        grids = {name: archive.read(f"{name}_grid.png") for name in ("Z_conv_output", "ReLU_max_Z_0", "A_pooled")}
+    assert len(set(grids.values())) == 3  # three different files
+    relu, pooled = (_png(grids[name]) for name in ("ReLU_max_Z_0", "A_pooled"))
+    n_H, n_W = maps.Z.shape[:2]
+    assert relu.size[0] >= 2 * (n_W + 6) and pooled.size[1] < relu.size[1]  # the pooled tiles at Z's scale: half
+    top = 26 + 6 + 20  # title, gap, caption
+    tile = np.asarray(pooled.convert("L"))[top : top + n_H // 2, 6 : 6 + n_W // 2].astype(np.float64)
+    expected = np.rint(np.clip(maps.pooled[:, :, 0] / maps.relu[:, :, 0].max(), 0, 1) * 255)
+    np.testing.assert_allclose(tile, expected, atol=1)  # A itself, at full size, under its caption
+
+
+def test_grid_titles_and_labels_are_drawn_in_a_real_font():
+    """Default bitmap labels lost their spaces ("Sobelx"); a title line says what the maps are."""
+    maps = np.zeros((20, 30, 2))
+    plain = features.maps_grid_png(maps, ["c = 0: Sobel x", "c = 1: box blur"])
+    titled = features.maps_grid_png(maps, ["c = 0: Sobel x", "c = 1: box blur"], title="Z, each 20×30 (n_H × n_W)")
+    assert _png(titled).size[1] == _png(plain).size[1] + 26
+    ink = 255 - np.asarray(_png(plain).convert("L"))[6 : 6 + 20, 6 : 6 + 30]  # the first caption's box
+    assert ink.max() > 100 and (ink > 100).sum() > 20
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("pad", [0, 1, 2])
+@pytest.mark.parametrize("center", [(0, 0), (40, 77), (95, 127), (3, 120)])
+def test_the_crop_with_its_neighbours_gives_the_full_maps_z_on_its_cells(stride, pad, center):
+    """The preview's Z is the full map's Z at the crop's cells: real neighbours, not zeros at the crop's edge."""
+    image = sample_image("scene")[:96, :128]  # (96, 128, 3), real texture up to every edge
+    W = kernels.kernel_bank(["Sobel x", "Laplacian", "Gaussian blur"], 3)
+    b = np.zeros((1, 1, 1, 3))
+    full = features.compute_feature_maps(image, W, stride=stride, pad=pad, pool_f=1, pool_stride=1).Z
+    crop = features.crop_with_neighbours(image, 10, center, stride, pad)
+    top, left, bottom, right = crop.box
+    assert (bottom - top, right - left) == (10, 10) and top % stride == 0 == left % stride
+    assert crop.A_prev.shape == (10 + 2 * pad, 10 + 2 * pad, 3)
+    np.testing.assert_array_equal(crop.A_prev[pad : pad + 10, pad : pad + 10], image[top:bottom, left:right])
+    Z, _ = layers.conv_forward(crop.A_prev[None], W, b, {"stride": stride, "pad": 0})  # the course's loops
+    i0, j0 = crop.cells
+    n_H, n_W = Z.shape[1:3]
+    np.testing.assert_allclose(Z[0], full[i0 : i0 + n_H, j0 : j0 + n_W], rtol=0, atol=1e-12)
+
+
+def test_inspect_view_lines_the_pooled_map_up_with_z_and_keeps_the_budget():
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(300, 401))
+    pooled, _ = layers.pool_forward(np.maximum(Z, 0)[None, :, :, None], {"f": 3, "stride": 2}, "max")
+    pooled = pooled[0, :, :, 0]  # (149, 200)
+    rules = {"Z": features.colour_rule(Z.min(), Z.max())}
+    rules["relu"] = rules["pooled"] = features.colour_rule(0, Z.max())
+    view = features.inspect_view(Z, pooled, rules, 3, 2, max_cells=10_000)
+    z_panel, relu_panel, a_panel = view.panels
+    k = view.blocks["Z"]
+    assert k == 4 and z_panel["values"].shape == (75, 101)  # ceil(300 / 4) x ceil(401 / 4) <= 10,000
+    assert z_panel["values"][0, 0] == np.float32(Z[:4, :4].flat[np.abs(Z[:4, :4]).argmax()])  # farthest from 0, signed
+    assert (relu_panel["values"] == np.maximum(z_panel["values"], 0)).all()
+    assert z_panel["x_range"] == (-0.5, 400.5) and z_panel["y_range"] == (-0.5, 299.5)
+    # A[i, j] pools Z's rows 2i..2i+2: drawn centred on row 2i + 1 (block 2: over A's rows i, i+1)
+    assert view.blocks["pooled"] == 2 and a_panel["d"] == 4 and a_panel["y0"] == 1 + 1
+    assert a_panel["customdata"][3, 5].tolist() == [6, 10]  # A's own row and column of the block
+    # A full-resolution window: every value, A's rows whose windows lie inside it
+    view = features.inspect_view(Z, pooled, rules, 3, 2, (100, 200, 140, 260), max_cells=10_000)
+    z_panel, _, a_panel = view.panels
+    np.testing.assert_array_equal(z_panel["values"], Z[100:140, 200:260].astype(np.float32))
+    assert view.pooled_cells == (50, 69, 100, 129)  # 2*68 + 3 <= 140, 2*128 + 3 <= 260
+    np.testing.assert_array_equal(a_panel["values"], pooled[50:69, 100:129].astype(np.float32))
+    assert a_panel["x0"] == 2 * 100 + 1 and a_panel["y0"] == 2 * 50 + 1 and a_panel["d"] == 2
+
+
+def test_inspect_figure_is_three_linked_square_heatmaps_in_the_grids_colours():
+    from cnnviz.draw import plots
+
+    image = sample_image("scene")
+    maps = features.compute_feature_maps(image, kernels.kernel_bank(["Sobel x"], 3))
+    rules = features.stage_rules(maps)[0]
+    view = features.inspect_view(maps.Z[:, :, 0], maps.pooled[:, :, 0], rules, 2, 2)
+    fig = plots.inspect_figure(view.panels, decimals=4)
+    z, relu, a = fig.data
+    assert [t.type for t in fig.data] == ["heatmap"] * 3
+    assert z.zmin == -z.zmax and z.zmax == pytest.approx(np.abs(maps.Z[:, :, 0]).max(), rel=1e-6)  # centred on 0
+    assert relu.zmin == a.zmin == 0 and relu.zmax == a.zmax == pytest.approx(maps.Z[:, :, 0].max(), rel=1e-6)
+    assert z.colorscale[len(z.colorscale) // 2][1] == "rgb(247,247,247)"  # 0 is white, as in the PNG grid
+    assert "%{z:.4f}" in z.hovertemplate and "row %{y}, column %{x}" in z.hovertemplate
+    assert "row %{customdata[0]}, column %{customdata[1]}" in a.hovertemplate
+    layout = fig.layout
+    assert layout.yaxis.autorange is None and list(layout.yaxis.range) == [191.5, -0.5]  # row 0 on top
+    assert layout.xaxis2.matches == "x" and layout.yaxis3.matches == "y"  # one zoom for the three
+    assert layout.yaxis.scaleanchor == "x" and layout.yaxis.scaleratio == 1  # square pixels
+    assert plots.wire_bytes(fig) < 2 * 192 * 256 * 6 + 96 * 128 * 12  # float32 typed arrays, not JSON text
+
+
+def test_histograms_split_z_at_zero():
+    Z = np.array([[-2.0, -0.5, 0.0], [0.25, 1.0, 3.0]])
+    z_counts, z_edges, a_counts, a_edges = features.histograms(Z, np.array([[1.0, 3.0]]), bins=10)
+    assert 0.0 in z_edges and z_counts.sum() == 6 and a_counts.sum() == 2
+    assert z_counts[z_edges[1:] <= 0].sum() == 2  # the two negatives, in bins left of 0

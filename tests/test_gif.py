@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from cnnviz.core import layers
@@ -38,6 +39,41 @@ def test_one_frame_per_sampled_step():
     board = S.pool_forward_board(A_INT, PHP, "max", 0, 1)
     assert len(_frames(gif.board_gif(board, max_frames=4))) == len(trace.frame_indices(board["n_steps"], 4)) == 4
     assert len(_frames(gif.board_gif(board, max_frames=100))) == board["n_steps"]
+
+
+def _lesson_boards():
+    A = RNG.normal(size=(1, 5, 5, 2))
+    W, b = RNG.normal(size=(3, 3, 2, 2)), RNG.normal(size=(1, 1, 1, 2))
+    hp = {"stride": 1, "pad": 1}
+    Z, cache = layers.conv_forward(A, W, b, hp)
+    A_pool, pool_cache = layers.pool_forward(A, {"f": 2, "stride": 1}, "max")
+    return {
+        "zero_pad": S.zero_pad_board(A, 1, 0, 0),
+        "conv_forward": S.conv_forward_board(A, W, b, hp, 0, 1),
+        "pool_forward": S.pool_forward_board(A, {"f": 2, "stride": 1}, "max", 0, 1),
+        "conv_backward": S.conv_backward_board(RNG.normal(size=Z.shape), cache, 0, 1),
+        "pool_backward": S.pool_backward_board(RNG.normal(size=A_pool.shape), pool_cache, "max", 0, 1),
+    }
+
+
+@pytest.mark.parametrize("lesson", ["zero_pad", "conv_forward", "pool_forward", "conv_backward", "pool_backward"])
+def test_every_lesson_gif_has_every_step_in_order_and_reads_on_a_slide(lesson):
+    board = _lesson_boards()[lesson]
+    data = gif.board_gif(board)
+    frames = _frames(data)
+    assert len(frames) == board["n_steps"], "one frame per step: stride 1 must not look like stride 2"
+    assert frames[0].size[0] == 1280
+    # consecutive frames differ (no repeated or dropped step): the step caption changes every frame
+    for a, b in zip(frames, frames[1:], strict=False):
+        assert a.tobytes() != b.tobytes()
+
+
+def test_a_subset_says_so_in_its_frames():
+    board = _lesson_boards()["conv_forward"]  # 25 steps
+    lines = gif._caption_lines(board, 3, 2, every=3)
+    assert "a frame every 3 steps" in lines[0] and "step 4 / 25" in lines[0]
+    assert "every" not in gif._caption_lines(board, 3, 2)[0]
+    assert gif.frame_steps(25) == list(range(25)) and gif.frame_steps(25, 9) == trace.frame_indices(25, 9)
 
 
 def test_pool_forward_pixels_at_a_tied_step():

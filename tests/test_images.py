@@ -166,7 +166,7 @@ def test_6000x4000_photo_is_downscaled_and_says_so():
     assert_valid(loaded)
     assert loaded.original_size == (6000, 4000)
     assert loaded.array.shape == (683, 1024, 3)
-    assert "Downscaled from 6000x4000 to 1024x683" in " ".join(loaded.notes)
+    assert "Downscaled from 4000×6000 to 683×1024 pixels (n_H × n_W" in " ".join(loaded.notes)  # rows × columns
     # Downscaling keeps the picture: the mean colour matches the full-size source's.
     full = F.photo_array(6000, 4000).reshape(-1, 3).mean(axis=0) / 255
     np.testing.assert_allclose(loaded.array.reshape(-1, 3).mean(axis=0), full, atol=0.01)
@@ -294,7 +294,9 @@ def test_decompression_bomb_is_refused_before_decoding(make):
 
 def test_image_over_our_pixel_cap_is_refused_from_its_header():
     # 10000x6000 = 60 MP: under Pillow's own bomb limit, over MAX_PIXELS.
-    refused(F.bomb_png_header(10000, 6000), "10000x6000", "60 megapixels", "refused before decoding")
+    refused(
+        F.bomb_png_header(10000, 6000), "6000×10000 pixels, rows × columns", "60 megapixels", "refused before decoding"
+    )
 
 
 def test_bomb_rejection_keeps_process_memory_bounded():

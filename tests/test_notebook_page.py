@@ -5,18 +5,20 @@ called as the notebook calls it; uploads go in through session state (AppTest ca
 file uploader; the widget's only job is to copy the files there).
 """
 
+import importlib
 import io
+import os
 import pickle
-import re
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
+from course_reference import check_against_published, flat, page_numbers, published, published_key, reference
 from player_helpers import board_of, data_of, gradient_check, set_setting
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.core import course, layers
+from cnnviz.core import course, layers, printed
 from cnnviz.steps import storyboard
 
 APP = Path(__file__).parents[1] / "app.py"
@@ -51,101 +53,88 @@ def codes(at: AppTest) -> list[str]:
     return [c.value for c in at.code]
 
 
-def printed_value(text: str, label: str) -> np.ndarray:
-    """The numbers printed after `label` in a printout (until the next label line)."""
-    start = text.index(label) + len(label)
-    rest = text[start:]
-    stop = re.search(r"\n[A-Za-z][^\n]*=", rest)
-    chunk = rest[: stop.start()] if stop else rest
-    return np.array([float(t) for t in re.findall(r"-?\d+\.\d*(?:e[-+]\d+)?|-?\d+(?=[\s\]])", chunk)])
+def printouts(at: AppTest, version: str, page: str) -> dict[str, str]:
+    """{example title: the printout the page shows} for the page's course examples (the chosen case and extras)."""
+    shown = codes(at)
+    out = {}
+    for ex in course.examples(version, page):
+        text = printed.format_printout(printed.printout(ex))
+        if text.strip("\n") in shown:  # st.code drops a leading empty line (2023's CASE 2 block opens with one)
+            out[ex.title] = text
+    return out
 
 
-def notebook_arrays(example):
-    np.random.seed(example.seed)
-    return {name: np.random.randn(*shape) for name, shape in example.draws}
+def torch_here() -> bool:
+    """True if PyTorch imports; False if not, unless CNNVIZ_REQUIRE_TORCH=1 (then the test fails)."""
+    try:
+        importlib.import_module("torch")
+    except ImportError as exc:
+        if os.environ.get("CNNVIZ_REQUIRE_TORCH") == "1":
+            pytest.fail(f"CNNVIZ_REQUIRE_TORCH=1 but PyTorch is not installed ({exc})")
+        return False
+    return True
 
 
-@pytest.mark.parametrize("version", course.VERSIONS)
-def test_conv_examples_through_the_page_equal_layers(version):
-    at = run(PAGE_FILES["conv_forward"], {"source": "course", "version": version})
+PAGE_RUNS = [
+    pytest.param(version, page, case, id=f"{version}-{page}-{case}")
+    for version in course.VERSIONS
+    for page in course.PAGES
+    for case in range(1, len(course.examples(version, page, animates=True)) + 1)
+]
+
+
+@pytest.mark.parametrize(("version", "page", "case"), PAGE_RUNS)
+def test_every_version_through_the_page_prints_as_its_notebook_and_equals_layers_fast_torch(version, page, case):
+    at = run(PAGE_FILES[page], {"source": "course", "version": version, "case": str(case)})
     healthy(at)
     assert not at.error
-    (ex,) = course.examples(version, "conv_forward", animates=True)
-    a = notebook_arrays(ex)
-    Z, cache_conv = layers.conv_forward(a["A_prev"], a["W"], a["b"], dict(ex.hparameters))
-    text = next(c for c in codes(at) if "Z's mean =" in c)
-    assert f"Z's mean = {float(np.mean(Z))!r}" in text
-    idx = (0, 2, 1) if version == "2021-2022" else (3, 2, 1)
-    label = "Z[{},{},{}] =".format(*idx)
-    np.testing.assert_array_equal(printed_value(text, label), Z[idx])
-    np.testing.assert_array_equal(printed_value(text, "cache_conv[0][1][2][3] ="), a["A_prev"][1][2][3])
-    single = next(c for c in codes(at) if c.startswith("Z = "))
-    s_ex = course.examples(version, "conv_forward", animates=False)[0]
-    b = notebook_arrays(s_ex)
-    assert single == f"Z = {float(layers.conv_single_step(b['a_slice_prev'], b['W'], b['b']))!r}"
-    # The player animates that exact example: its board's input is the notebook's A_prev[i].
+    chosen = course.examples(version, page, animates=True)[case - 1]
+    want = [chosen] + list(course.examples(version, page, animates=False))
+    shown = printouts(at, version, page)
+    assert sorted(shown) == sorted(e.title for e in want)  # every cell of the page, nothing stale
+    for ex in want:
+        text = shown[ex.title]
+        # The notebook's own printed output: labels and layout exactly, numbers to its digits.
+        check_against_published(text, published(version, published_key(ex)))
+        # Every printed quantity, read back from the page, recomputed three ways.
+        got = page_numbers(text)
+        np.testing.assert_array_equal(got, flat(reference(ex, "layers")))
+        np.testing.assert_allclose(got, flat(reference(ex, "fast")), rtol=1e-12, atol=1e-12)
+        if torch_here():  # without PyTorch (and CNNVIZ_REQUIRE_TORCH unset) the oracle part alone is left out
+            np.testing.assert_allclose(got, flat(reference(ex, "torch")), rtol=1e-11, atol=1e-11)
+    # The page names the notebook by years and file, and the picker offers every version by that name.
+    notebook = course.NOTEBOOKS[version]
+    assert any(notebook.file in m.value and notebook.years in m.value for m in at.markdown)
+    (picker,) = [w for w in at.radio if w.key == "version"]
+    assert picker.value == version
+    assert len(picker.options) == len(course.VERSIONS)
+    for option, v in zip(picker.options, course.VERSIONS, strict=True):
+        assert course.NOTEBOOKS[v].years in option and course.NOTEBOOKS[v].file in option
+    # The player animates that exact example, with the notebook's hyperparameters.
+    hp = dict(chosen.hparameters)
+    keys = (
+        {"f": "pool_f", "stride": "pool_stride"}
+        if page in ("pool_forward", "pool_backward")
+        else {"stride": "stride", "pad": "pad"}
+    )
+    for name, key in keys.items():
+        if name in hp:
+            assert [w for w in at.slider if w.key == key][0].value == hp[name], key
     board = board_of(at)
-    assert board["lesson"] == "conv_forward"
-    # The player animates that exact example: its output panel is the notebook's Z[0, :, :, 0].
-    (z_panel,) = [p for p in board["panels"] if p["array"] == "Z"]
-    np.testing.assert_array_equal(storyboard.values_at(board, z_panel["name"], board["n_steps"] - 1), Z[0, :, :, 0])
-    assert [w for w in at.number_input if w.key == "stride"][0].value == ex.hparameters["stride"]
-
-
-@pytest.mark.parametrize("version", course.VERSIONS)
-def test_backward_examples_through_the_page_equal_layers(version):
-    at = run(PAGE_FILES["conv_backward"], {"source": "course", "version": version})
-    healthy(at)
-    (ex,) = course.examples(version, "conv_backward")
-    a = notebook_arrays(ex)
-    Z, cache = layers.conv_forward(a["A_prev"], a["W"], a["b"], dict(ex.hparameters))
-    dA, dW, db = layers.conv_backward(Z, cache)
-    text = next(c for c in codes(at) if "dA_mean =" in c)
-    assert (
-        text == f"dA_mean = {float(np.mean(dA))!r}\ndW_mean = {float(np.mean(dW))!r}\ndb_mean = {float(np.mean(db))!r}"
-    )
-
-    at = run(PAGE_FILES["pool_backward"], {"source": "course", "version": version})
-    healthy(at)
-    (ex,) = course.examples(version, "pool_backward", animates=True)
-    a = notebook_arrays(ex)
-    _, cache = layers.pool_forward(a["A_prev"], dict(ex.hparameters))
-    text = next(c for c in codes(at) if "mean of dA =" in c)
-    assert f"mean of dA = {float(np.mean(a['dA']))!r}" in text
-    first, second = text.split("mode = average")
-    np.testing.assert_array_equal(
-        printed_value(first, "dA_prev[1,1] ="), layers.pool_backward(a["dA"], cache, "max")[1, 1].ravel()
-    )
-    np.testing.assert_array_equal(
-        printed_value(second, "dA_prev[1,1] ="), layers.pool_backward(a["dA"], cache, "average")[1, 1].ravel()
-    )
-    assert any("mask =" in c for c in codes(at)) and any("distributed value =" in c for c in codes(at))
-    # The player animates that exact example: its dA_prev panel ends as layers' dA_prev[0, :, :, 0].
-    board = board_of(at)
-    (panel,) = [p for p in board["panels"] if p["array"] == "dA_prev"]
-    final = storyboard.values_at(board, panel["name"], board["n_steps"] - 1)
-    np.testing.assert_allclose(final, layers.pool_backward(a["dA"], cache, "max")[0, :, :, 0], rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("version", course.VERSIONS)
-def test_pool_examples_every_case_through_the_page(version):
-    for case, ex in enumerate(course.examples(version, "pool_forward"), start=1):
-        at = run(PAGE_FILES["pool_forward"], {"source": "course", "version": version, "case": str(case)})
-        healthy(at)
-        a = notebook_arrays(ex)
-        text = next(c for c in codes(at) if c.startswith("mode = max"))
-        A, _ = layers.pool_forward(a["A_prev"], dict(ex.hparameters), "max")
-        want = A[1, 1] if version == "2021-2022" else A
-        label = "A[1,1] =" if version == "2021-2022" else "A ="
-        np.testing.assert_array_equal(printed_value(text.split("mode = average")[0], label), want.ravel())
-        assert [w for w in at.number_input if w.key == "pool_stride"][0].value == ex.hparameters["stride"]
-
-
-def test_zero_pad_example_matches_the_seed_notebook():
-    at = run(PAGE_FILES["zero_pad"], {"source": "course"})
-    healthy(at)
-    text = next(c for c in codes(at) if c.startswith("x.shape ="))
-    assert "x.shape = (4, 3, 3, 2)\nx_pad.shape = (4, 7, 7, 2)" in text  # the seed notebook's published lines
+    arr = course.lesson_arrays(chosen)
+    if page == "conv_forward":
+        Z, _ = layers.conv_forward(arr.A_prev, arr.W, arr.b, hp)
+        (z_panel,) = [p for p in board["panels"] if p["array"] == "Z"]
+        np.testing.assert_array_equal(storyboard.values_at(board, z_panel["name"], board["n_steps"] - 1), Z[0, :, :, 0])
+    if page == "pool_backward":
+        _, cache = layers.pool_forward(arr.A_prev, hp)
+        (panel,) = [p for p in board["panels"] if p["array"] == "dA_prev"]
+        final = storyboard.values_at(board, panel["name"], board["n_steps"] - 1)
+        want_final = layers.pool_backward(arr.grad, cache, "max")[0, :, :, 0]
+        np.testing.assert_allclose(final, want_final, rtol=0, atol=1e-12)
+    # 2017 says why its conv numbers carry f*f*n_C_prev*b; no other version does.
+    explained = any(course.BIAS_RULE in m.value for m in at.info)
+    assert explained == (version == "2017" and page in ("conv_forward", "conv_backward"))
 
 
 def test_random_source_shows_the_cell_that_reproduces_it():
@@ -194,8 +183,8 @@ def test_good_npz_through_the_page():
     assert not at.error, [e.value for e in at.error]
     board = board_of(at)
     Z, _ = layers.conv_forward(GOOD["A_prev"], GOOD["W"], GOOD["b"], {"stride": 2, "pad": 1})
-    assert [w for w in at.number_input if w.key == "stride"][0].value == 2
-    assert [w for w in at.number_input if w.key == "f"][0].value == 3
+    assert [w for w in at.slider if w.key == "stride"][0].value == 2
+    assert [w for w in at.slider if w.key == "f"][0].value == 3
     assert any("Your arrays (mine.npz)" in c.value for c in at.caption)
     assert board["lesson"] == "conv_forward" and Z.shape == (2, 3, 4, 2)
 
@@ -282,7 +271,7 @@ def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream
     at = run(PAGE_FILES[page], {"source": "course"})
     healthy(at)
     for key in numbers:
-        box = at.number_input(key=key)
+        box = at.slider(key=key)
         assert box.disabled, f"{key} is the cell's: not editable"
         assert "fixed by the notebook's cell" in box.help
     shown = [t for t in at.text_input if t.label == "upstream"]
@@ -292,6 +281,6 @@ def test_a_course_example_shows_its_fixed_settings_disabled_and_its_own_upstream
 
     at.radio(key="source").set_value("random").run()  # back to random: editable again, the choice is back
     healthy(at)
-    assert not any(at.number_input(key=key).disabled for key in numbers)
+    assert not any(at.slider(key=key).disabled for key in numbers)
     assert [r.value for r in at.radio if r.key == "grad"] == ["random"]
     assert not [t for t in at.text_input if t.label == "upstream"]

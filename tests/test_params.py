@@ -64,3 +64,13 @@ def test_any_query_gives_values_inside_the_controls_ranges(query):
 def test_frame_ms_knows_every_speed_and_falls_back():
     assert params.frame_ms("slow") > params.frame_ms("normal") > params.frame_ms("fast")
     assert params.frame_ms("warp") == params.frame_ms("normal")
+
+
+def test_a_link_counts_steps_from_1_as_the_player_shows_them():
+    settings = dict(params.DEFAULTS, step=29)  # the app's 0-based index of the 30th step
+    assert params.to_query(settings) == {"step": "30"}
+    assert params.parse_query({"step": "30"}) == ({"step": 29}, [])
+    assert params.parse_query({"step": "1"}) == ({"step": 0}, [])
+    assert params.parse_query({"step": "0"}) == ({"step": 0}, [])  # an old link's first step, no warning
+    values, warnings = params.parse_query({"step": "-4"})
+    assert values == {"step": 0} and "outside 1..4096" in warnings[0]

@@ -57,3 +57,18 @@ def test_a_field_outside_the_contract_is_caught():
     b = json.loads(json.dumps(board("pool_forward")))
     b["panels"][0]["colour"] = "red"
     assert not VALIDATOR.is_valid(b)
+
+
+def test_dilated_and_transposed_boards_are_valid():
+    from cnnviz.core import inputs, layers
+    from cnnviz.steps.transposed import conv_transpose_forward_board
+
+    A_prev = inputs.random_tensor(3, 1, 6, 6, 2)
+    W, b = inputs.conv_params(3, 3, 2, 2)
+    hp = {"stride": 1, "pad": 1, "dilation": 2}
+    Z, cache = layers.conv_forward(A_prev, W, b, hp)
+    dilated = [storyboard.conv_forward_board(A_prev, W, b, hp), storyboard.conv_backward_board(Z, cache)]
+    assert any(len(rects) > 1 for s in dilated[0]["steps"] for rects in s["overlays"]["window"].values())
+    transposed = conv_transpose_forward_board(A_prev, W, b, {"stride": 2, "pad": 1})
+    for b_ in [*dilated, transposed]:
+        VALIDATOR.validate(json.loads(json.dumps(b_)))

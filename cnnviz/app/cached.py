@@ -12,7 +12,7 @@ from cnnviz.app import memory, player
 from cnnviz.core import gradcheck, layers
 from cnnviz.draw import gif
 from cnnviz.player import html
-from cnnviz.steps import storyboard, trace
+from cnnviz.steps import storyboard, trace, transposed
 
 _cache = st.cache_data(max_entries=24, show_spinner=False)
 # Packed boards are immutable bytes: shared by every session without a copy, within a byte budget.
@@ -22,6 +22,7 @@ _boards = memory.memoize(_BOARDS)
 conv_forward = _cache(layers.conv_forward)
 pool_forward = _cache(layers.pool_forward)
 conv_backward = _cache(layers.conv_backward)
+conv_transpose_forward = _cache(layers.conv_transpose_forward)
 pool_backward = _cache(layers.pool_backward)
 
 trace_conv_forward = _cache(trace.trace_conv_forward)
@@ -62,8 +63,16 @@ def pool_backward_board(
     return player.pack(storyboard.pool_backward_board(dA, cache, mode, i, c, ties))
 
 
-check_conv_backward = _cache(gradcheck.check_conv_backward)
-check_pool_backward = _cache(gradcheck.check_pool_backward)
+@_boards
+def conv_transpose_forward_board(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: dict, i: int = 0, c: int = 0
+) -> player.Packed:
+    return player.pack(transposed.conv_transpose_forward_board(A_prev, W, b, hparameters, i, c))
+
+
+# The gradient checks' pairs (analytic, numerical) per gradient: the table's differences and the scatter
+conv_backward_gradients = _cache(gradcheck.conv_backward_gradients)
+pool_backward_gradients = _cache(gradcheck.pool_backward_gradients)
 
 conv_forward_gif = _cache(gif.conv_forward_gif)  # the Feature maps page's GIF
 
@@ -75,6 +84,6 @@ def board_html(board: player.Packed, decimals: int = 2) -> str:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def board_gif(board: player.Packed) -> bytes:
-    """The GIF of a storyboard (the same board the player draws)."""
-    return gif.board_gif(board.board())
+def board_gif(board: player.Packed, max_frames: int | None = None) -> bytes:
+    """The GIF of a storyboard (the same board the player draws): every step, or at most max_frames."""
+    return gif.board_gif(board.board(), max_frames=max_frames)

@@ -8,24 +8,47 @@ the check before the next script run, so the page's player (drawn earlier) gets 
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 import streamlit as st
 
-from cnnviz.check import checker, switch
+from cnnviz.check import checker, slots, switch
 from cnnviz.core.errors import InputError
 
 
+def _session() -> tuple[dict | None, str | None]:
+    """This session's request headers and client address (None where Streamlit has none, as in AppTest)."""
+    try:
+        headers = dict(st.context.headers or {})
+    except Exception:  # noqa: BLE001 -- no request context: not a browser session
+        headers = None
+    try:
+        ip = getattr(st.context, "ip_address", None)
+    except Exception:  # noqa: BLE001
+        ip = None
+    return headers, ip if isinstance(ip, str) else None  # AppTest's is a mock
+
+
 def is_on() -> bool:
-    """Checking runs students' code: on for a loopback-only server, else off; CNNVIZ_CHECK_CODE overrides."""
-    address = st.get_option("server.address")
-    return switch.enabled(address, os.environ.get(switch.ENV))
+    """Checking runs students' code: see cnnviz.check.switch (env off > remote session > env on > bind address)."""
+    headers, ip = _session()
+    return switch.enabled(st.get_option("server.address"), os.environ.get(switch.ENV), headers, ip)
 
 
 def marks(page: str) -> dict | None:
-    """The marks of the last check made on `page` (for the player), or None."""
+    """The marks of the last check made on `page` (for the player), or None.
+
+    Besides "differs", "seek" = {"step": 0-based step of the first differing window, "check": n} changes
+    with every check, so that a player can open that step even when its board stayed the same.
+    """
     report = st.session_state.get(f"check/{page}/report")
-    return report.marks if report is not None and report.marks else None
+    if report is None or not report.marks:
+        return None
+    out = dict(report.marks)
+    if report.first is not None:
+        out["seek"] = {"step": int(report.first["step"]), "check": int(st.session_state.get(f"check/{page}/n", 0))}
+    return out
 
 
 def _run(page: str, function: str, inputs: dict[str, Any], ties: str, i: int, c: int) -> None:
@@ -36,12 +59,15 @@ def _run(page: str, function: str, inputs: dict[str, Any], ties: str, i: int, c:
         text, filename = upload.getvalue().decode("utf-8", "replace"), upload.name
     st.session_state[f"{key}/error"] = None
     st.session_state[f"{key}/report"] = None
+    session = st.session_state.setdefault("check/session", uuid.uuid4().hex)
+    inputs = {**inputs, "course_version": st.session_state.get("version")}  # the notebook of the course cases
     try:
-        report = checker.check(function, text, inputs, filename, ties, i, c)
+        report = checker.check(function, text, inputs, filename, ties, i, c, session=session)
     except InputError as err:
         st.session_state[f"{key}/error"] = str(err)
         return
     st.session_state[f"{key}/report"] = report
+    st.session_state[f"{key}/n"] = st.session_state.get(f"{key}/n", 0) + 1
     if report.first is not None:
         st.session_state["step"] = int(report.first["step"])  # the player opens the first differing window
 
@@ -63,12 +89,13 @@ def render(
     names = [function_name] if isinstance(function_name, str) else list(function_name)
     page = page or names[0]
     key = f"check/{page}"
-    with st.expander("Check your own code", expanded=st.session_state.get(f"{key}/report") is not None):
+    shown = st.session_state.get(f"{key}/report") is not None or bool(st.session_state.get(f"{key}/error"))
+    with st.expander("Check your own code", expanded=shown):  # a result or a message keeps it open
         if not is_on():
             st.info(
-                "Checking your code runs it on this server, so it is off here. On your own computer run "
-                "`make run` (the server listens on 127.0.0.1 only: checking is on), or start it with "
-                "`CNNVIZ_CHECK_CODE=on`."
+                "Checking your code runs it on this server, so it is off here (a shared server, or you reached "
+                "it through a proxy or from another machine). On your own computer run `make run` (the server "
+                "listens on 127.0.0.1 only: checking is on), or start it with `CNNVIZ_CHECK_CODE=on`."
             )
             return None, None
         function = names[0] if len(names) == 1 else st.selectbox("Function", names, key=f"{key}/function")
@@ -79,8 +106,9 @@ def render(
             key=f"{key}/button",
             on_click=_run,
             args=(page, function, inputs, ties, i, c),
-            help="Runs your function in a separate, limited process (2 s CPU, 512 MB, 5 s) on these inputs, "
-            "the course's cells and a few extra cases, and compares cell by cell.",
+            help="Runs your function in a sandbox (bubblewrap: no files, no network, no other processes; "
+            "2 s CPU, 512 MB, 5 s) on these inputs, the course's cells and a few extra cases, and compares "
+            f"cell by cell. {slots.SLOTS} checks run at a time on this server; the others wait in line.",
         )
         error = st.session_state.get(f"{key}/error")
         if error:
@@ -101,8 +129,11 @@ def _show(report: checker.Report) -> None:
     st.dataframe(rows, hide_index=True, width="stretch")
     for text in report.diagnosis:
         st.warning(text)
+    for text in report.notes:
+        st.info(text)
     if report.first is not None:
-        st.info(f"First differing window: {report.first['where']} (step {report.first['step']} of the player, marked).")
+        step = report.first["step"] + 1  # counted from 1, as the player and the link show it
+        st.info(f"First differing window: {report.first['where']} (step {step} of the player, marked).")
     for v in report.verdicts:
         if v.traceback:
             st.caption(f"Your traceback ({v.title}):")
@@ -118,4 +149,7 @@ def _show(report: checker.Report) -> None:
         st.caption(f"Your function printed{more}:")
         st.code(printed.printed, language=None)
     off = [k for k, on in report.protections.items() if not on]
-    st.caption(f"Ran in {report.seconds:.2f} s in a sandbox" + (f"; not active here: {', '.join(off)}" if off else "."))
+    waited = f" after {report.waited:.1f} s in line (other checks were running)" if report.waited >= 0.5 else ""
+    st.caption(
+        f"Ran in {report.seconds:.2f} s in a sandbox{waited}" + (f"; not active here: {', '.join(off)}" if off else ".")
+    )

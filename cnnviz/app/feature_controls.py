@@ -1,16 +1,15 @@
 """Lesson 6 (Feature maps): its own widgets, its progress bar and its cached work.
 
-Widgets: the kernels (presets and a custom f x f table), which pad, the animation's filter and
-preview. Every widget has a key starting with "fm_". Cached work: the feature maps themselves
-(a few entries: they are large; shared, never pickled) and the PNG tiles drawn from them, in a small
-process-wide memory.ByteLRU (see _MAPS for why not st.cache_*); the input's PNG and the preview in
-st.cache_data.
+Widgets: the page's settings row (stride, pad, pooling: sliders keyed as settings.SPECS, so links
+keep them), the kernels (presets and a custom f x f table), which pad, the inspected map, the
+animation's filter and preview. Every other widget has a key starting with "fm_". Cached work: the
+feature maps themselves (a few entries: they are large; shared, never pickled) and the PNG tiles
+drawn from them, in a small process-wide memory.ByteLRU (see _MAPS for why not st.cache_*); the
+input's PNG, the preview and the crop in st.cache_data.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ from PIL import Image, ImageDraw
 from streamlit_image_coordinates import streamlit_image_coordinates
 
 from cnnviz.app import cached, memory, player
+from cnnviz.app import settings as params
 from cnnviz.core.errors import InputError
 from cnnviz.pictures import features, kernels
 
@@ -28,7 +28,9 @@ MAX_CUSTOM_F = 7
 PREVIEW_SIZES = list(range(4, 17))
 DEFAULT_PREVIEW = 10  # 10x10 at stride 1, pad 1: 100 windows; an RGB storyboard of about 150 KB
 BIG_WORK = 2_000_000  # output values (n_H * n_W * n_C) from which a progress bar is worth showing
-PAD_SIDEBAR, PAD_SAME = "sidebar", "same"
+PAD_SIDEBAR, PAD_SAME = "sidebar", "same"  # "sidebar": the settings row's pad slider (the key links keep)
+ROW = {"stride": "conv stride", "pad": "pad", "pool_f": "pool f", "pool_stride": "pool stride", "mode": "pool mode"}
+AREA_WHOLE, AREA_WINDOW = "whole map", "full resolution around the crop"
 PREVIEW_WHOLE, PREVIEW_CROP = "whole image, averaged down", "a crop at full resolution"
 PICKER_SIDE = 640  # pixels, the longer side of the photo you click on to place the crop
 
@@ -58,6 +60,34 @@ class KernelChoice:
         return name
 
 
+def settings_row() -> dict[str, int | str]:
+    """The page's settings as one row of sliders (keys stride, pad, pool_f, pool_stride, mode); f is the kernels'."""
+    cols = st.columns([1, 1, 1, 1, 1.3, 1.9], gap="medium", vertical_alignment="bottom")
+    values: dict[str, int | str] = {}
+    for col, (key, label) in zip(cols, ROW.items(), strict=False):
+        spec = params.SPECS[key]
+        st.session_state.setdefault(key, spec.default)
+        with col:
+            if spec.is_choice:
+                values[key] = st.radio(label, spec.choices, key=key, horizontal=True, help=spec.label)
+            else:
+                values[key] = int(st.slider(label, spec.lo, spec.hi, key=key, help=_ROW_HELP.get(key)))
+    with cols[-1]:
+        st.caption(
+            "**f** (the filter's size) is the kernels': the presets are 3×3, a custom kernel is as large as "
+            "its table (below). There is one filter per kernel."
+        )
+    return values
+
+
+_ROW_HELP = {
+    "stride": "How far the convolution window moves between outputs.",
+    "pad": "Zero rows and columns around the picture before the convolution (or 'same', below the kernels).",
+    "pool_f": "The pooling window's size f.",
+    "pool_stride": "How far the pooling window moves.",
+}
+
+
 def _starting_table(f: int) -> pd.DataFrame:
     """sign(col - row): a diagonal edge detector (Roberts cross for f=2); [[1]] for f=1."""
     rows, cols = np.indices((f, f))
@@ -75,7 +105,8 @@ def _custom_kernel(f_default: int) -> np.ndarray | None:
             max_value=MAX_CUSTOM_F,
             step=1,
             key="fm_custom_f",
-            help="Starts at the sidebar's f. Changing it starts a fresh table.",
+            help="The custom kernel's own f (the presets stay 3×3 and are padded with zeros to match). "
+            "Changing it starts a fresh table.",
         )
     )
     start = _starting_table(f)
@@ -94,7 +125,7 @@ def _custom_kernel(f_default: int) -> np.ndarray | None:
         return None
 
 
-def kernel_picker(f_default: int, sidebar_pad: int) -> KernelChoice:
+def kernel_picker(f_default: int, row_pad: int) -> KernelChoice:
     """Kernels (multiselect), padding, and on the right the custom kernel. Keys fm_kernels, fm_pad_mode, fm_custom_*."""
     left, right = st.columns([3, 2], gap="large")
     with right:
@@ -112,15 +143,15 @@ def kernel_picker(f_default: int, sidebar_pad: int) -> KernelChoice:
         names = list(presets) + ([kernels.CUSTOM] if custom is not None else [])
         if not names:
             return KernelChoice(names, custom, 0, "")
-        pad, pad_source = _pad_picker(sidebar_pad, kernels.bank_size(names, custom)[0])
+        pad, pad_source = _pad_picker(row_pad, kernels.bank_size(names, custom)[0])
     return KernelChoice(names, custom, pad, pad_source)
 
 
-def _pad_picker(sidebar_pad: int, f: int) -> tuple[int, str]:
-    """Which pad the convolution uses, the sidebar's (default) or 'same', and where it comes from. Key fm_pad_mode."""
+def _pad_picker(row_pad: int, f: int) -> tuple[int, str]:
+    """The convolution's pad, the pad slider's (default) or 'same', and where it comes from. Key fm_pad_mode."""
     same = features.same_pad(f)
     labels = {
-        PAD_SIDEBAR: f"the sidebar's pad = {sidebar_pad}",
+        PAD_SIDEBAR: f"the pad slider's pad = {row_pad}",
         PAD_SAME: f"'same': pad = (f - 1) // 2 = {same}",
     }
     st.session_state.setdefault("fm_pad_mode", PAD_SIDEBAR)
@@ -132,7 +163,7 @@ def _pad_picker(sidebar_pad: int, f: int) -> tuple[int, str]:
         horizontal=True,
         help="'same' keeps the map as large as the image at stride 1 (odd f).",
     )
-    return (same, "'same'") if mode == PAD_SAME else (int(sidebar_pad), "the sidebar's")
+    return (same, "'same'") if mode == PAD_SAME else (int(row_pad), "the pad slider's")
 
 
 @dataclass(frozen=True)
@@ -200,12 +231,34 @@ def _picker_image(key: str, _image: np.ndarray, box: tuple[int, int, int, int] |
     im = Image.fromarray(data[:, :, 0] if n_C_prev == 1 else data).convert("RGB")
     im = im.resize(size, Image.Resampling.BOX if ratio < 1 else Image.Resampling.NEAREST)
     if box is not None:
-        top, left, bottom, right = box
-        draw = ImageDraw.Draw(im)
-        rect = (left * ratio, top * ratio, right * ratio - 1, bottom * ratio - 1)
-        draw.rectangle(rect, outline=(255, 255, 255), width=3)
-        draw.rectangle(rect, outline=(230, 0, 120), width=1)
+        draw_box(im, box, ratio)
     return im
+
+
+BOX, HALO = (230, 0, 120), (255, 255, 255)  # the crop's outline: magenta, on a white halo (visible on any photo)
+
+
+def draw_box(im: Image.Image, box: tuple[int, int, int, int], ratio: float) -> None:
+    """The crop's box drawn around it (never over its pixels): 4 px magenta inside a 3 px white halo.
+
+    The picture is shown at about 60 % of its PICKER_SIDE at 1280 px, so the outline stays >= 2 screen
+    pixels. A crop drawn smaller than 24 px also gets four ticks pointing at it, found at a glance.
+    """
+    top, left, bottom, right = box
+    draw = ImageDraw.Draw(im)
+    x0, y0, x1, y1 = left * ratio - 1, top * ratio - 1, right * ratio, bottom * ratio  # just outside the crop
+    draw.rectangle((x0 - 7, y0 - 7, x1 + 7, y1 + 7), outline=HALO, width=3)
+    draw.rectangle((x0 - 4, y0 - 4, x1 + 4, y1 + 4), outline=BOX, width=4)
+    if max(x1 - x0, y1 - y0) < 24:
+        cx, cy, near, far = (x0 + x1) / 2, (y0 + y1) / 2, 9, 26
+        for a, b in (
+            ((cx, y0 - far), (cx, y0 - near)),
+            ((cx, y1 + near), (cx, y1 + far)),
+            ((x0 - far, cy), (x0 - near, cy)),
+            ((x1 + near, cy), (x1 + far, cy)),
+        ):
+            draw.line((a, b), fill=HALO, width=8)
+            draw.line((a, b), fill=BOX, width=4)
 
 
 def crop_picker(key: str, image: np.ndarray, box: tuple[int, int, int, int] | None) -> None:
@@ -234,16 +287,48 @@ def colour_bar(rule: features.ColourRule) -> None:
     )
 
 
-@st.dialog("Full size", width="large")
-def full_size(title: str, png: bytes, legend: str) -> None:
-    """A map at one screen pixel per value (scroll to see all of a large one)."""
-    st.markdown(f"**{html.escape(title)}** · {legend}")
-    data = base64.b64encode(png).decode()
-    st.html(
-        '<div style="overflow:auto;max-height:75vh">'
-        f'<img alt="{html.escape(title)}" style="image-rendering:pixelated;max-width:none" '
-        f'src="data:image/png;base64,{data}"></div>'
+def inspect_picker(labels: list[str], reduced: bool) -> tuple[int, str]:
+    """The filter to inspect and, for a map too large to send whole, which part. Keys fm_inspect, fm_inspect_area."""
+    if st.session_state.get("fm_inspect") not in labels:
+        st.session_state["fm_inspect"] = labels[0]
+    cols = st.columns([2, 3, 2])
+    with cols[0]:
+        label = st.selectbox("Filter to inspect", labels, key="fm_inspect")
+    area = AREA_WHOLE
+    if reduced:
+        st.session_state.setdefault("fm_inspect_area", AREA_WHOLE)
+        with cols[1]:
+            area = st.radio(
+                "Show",
+                [AREA_WHOLE, AREA_WINDOW],
+                key="fm_inspect_area",
+                horizontal=True,
+                help=f"The whole map is too large to send value by value; the window is {features.INSPECT_SIDE}"
+                f"×{features.INSPECT_SIDE} of Z at full resolution, around the crop's centre (the box on the "
+                "photo, below).",
+            )
+    return labels.index(label), area
+
+
+def inspect_button(label: str, c: int) -> None:
+    """A grid row's button: inspect this filter's maps (in the section under the grid)."""
+    st.button(
+        "Inspect",
+        key=f"fm_inspect_btn_{c}",
+        icon=":material/zoom_in:",
+        type="tertiary",
+        on_click=lambda: st.session_state.update(fm_inspect=label),
+        help="Shows this filter's Z, ReLU and pooled maps under the grid (Inspect a map), to zoom and read values.",
     )
+
+
+def show_figure(fig: object, key: str) -> None:
+    """A Plotly figure at the page's width; its mode bar keeps zoom, pan and reset."""
+    st.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False, "scrollZoom": True})
+
+
+def wire_size(n: int) -> str:
+    return f"{n / 2**20:.2f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
 
 
 def kernel_text(kernel: np.ndarray, common_factor: bool = True) -> str:
@@ -355,3 +440,8 @@ def conv_board(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: di
 @st.cache_data(max_entries=16, show_spinner=False)
 def preview(key: str, _image: np.ndarray, size: int, center: tuple[int, int] | None) -> np.ndarray:
     return features.preview_crop(_image, size, center)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def crop(key: str, _image: np.ndarray, size: int, center: tuple[int, int], stride: int, pad: int) -> features.Crop:
+    return features.crop_with_neighbours(_image, size, center, stride, pad)

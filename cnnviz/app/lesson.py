@@ -15,8 +15,9 @@ import streamlit as st
 from cnnviz.app import cached, image_input, memory, notebook
 from cnnviz.app import player as player_component
 from cnnviz.app import settings as params
-from cnnviz.core import inputs, windows
+from cnnviz.core import gradcheck, inputs, windows
 from cnnviz.core.errors import InputError
+from cnnviz.draw import gif, plots
 from cnnviz.pictures import images
 
 
@@ -91,7 +92,29 @@ def conv_setup(s: dict[str, Any]) -> tuple:
     A_prev = lesson_input(s)
     W, b = guard(notebook.conv_weights, s, A_prev)  # one random stream, or the course's / your W, b
     hparameters = {"stride": s["stride"], "pad": s["pad"]}
+    if int(s.get("dilation", 1)) != 1:  # the course's dict unless a window with holes is asked for
+        hparameters["dilation"] = int(s["dilation"])
     Z, cache = guard(cached.conv_forward, A_prev, W, b, hparameters)
+    return A_prev, W, b, hparameters, Z, cache
+
+
+def transposed_setup(s: dict[str, Any]) -> tuple:
+    """(A_prev, W, b, hparameters, Z, cache) for conv_transpose_forward; a bad combination stops the page.
+
+    The course has no transposed convolution cell: with the course's or your arrays chosen, the
+    input is the random stream's (and the page says so); a picture is used as A_prev.
+    """
+    hparameters = {"stride": s["stride"], "pad": s["pad"], "output_padding": s["output_padding"]}
+    shape = (s["m"], s["n_H_prev"], s["n_W_prev"], s["n_C_prev"])
+    if s["source"] in ("sample", "upload"):
+        A_prev = lesson_input(s)
+        _, W, b = inputs.transpose_inputs(s["seed"], A_prev.shape, s["f"], s["n_C"])
+    else:
+        if s["source"] != "random":
+            st.info("The course has no transposed convolution cell: A_prev, W and b are the random stream's here.")
+        values = s["values"] if s["source"] == "random" else "normal"
+        A_prev, W, b = inputs.transpose_inputs(s["seed"], shape, s["f"], s["n_C"], values)
+    Z, cache = guard(cached.conv_transpose_forward, A_prev, W, b, hparameters)
     return A_prev, W, b, hparameters, Z, cache
 
 
@@ -120,9 +143,19 @@ def guard(fn: Callable, *args: Any, **kwargs: Any) -> Any:
         fail(err)
 
 
-def size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None) -> str:
-    """n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers (pad=None: pooling, no pad)."""
-    n = windows.output_size(n_prev, f, stride, pad or 0)
+def size_formula(
+    out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int | None, dilation: int = 1
+) -> str:
+    """n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 with the live numbers (pad=None: pooling, no pad).
+
+    With dilation > 1: n_H = floor((n_H_prev + 2*pad - dilation*(f - 1) - 1) / stride) + 1.
+    """
+    n = windows.output_size(n_prev, f, stride, pad or 0, dilation)
+    if dilation > 1:
+        return (
+            f"{out} = floor(({n_prev_name} + 2*pad - dilation*(f - 1) - 1) / stride) + 1 "
+            f"= floor(({n_prev} + 2*{pad} - {dilation}*({f} - 1) - 1) / {stride}) + 1 = {n}"
+        )
     if pad is None:
         return f"{out} = floor(({n_prev_name} - f) / stride) + 1 = floor(({n_prev} - {f}) / {stride}) + 1 = {n}"
     return (
@@ -138,18 +171,36 @@ def arithmetic(*lines: str) -> None:
     st.code("\n".join(lines), language=None)
 
 
-def stride_note(n_prev: int, f: int, stride: int, pad: int) -> None:
+def transpose_size_formula(out: str, n_prev_name: str, n_prev: int, f: int, stride: int, pad: int, op: int) -> str:
+    """n_H = (n_H_prev - 1)*stride - 2*pad + f + output_padding with the live numbers."""
+    n = windows.transpose_output_size(n_prev, f, stride, pad, op)
+    return (
+        f"{out} = ({n_prev_name} - 1)*stride - 2*pad + f + output_padding "
+        f"= ({n_prev} - 1)*{stride} - 2*{pad} + {f} + {op} = {n}"
+    )
+
+
+def stride_note(n_prev: int, f: int, stride: int, pad: int, dilation: int = 1) -> None:
     """Say which rows/columns a non-dividing stride never reads."""
-    skipped = windows.uncovered(n_prev, f, stride, pad)
+    skipped = windows.uncovered(n_prev, f, stride, pad, dilation)
     if skipped and not present():
+        span = "f" if dilation == 1 else "(dilation*(f - 1) + 1)"
+        gap = n_prev + 2 * pad - windows.span(f, dilation)
         st.caption(
-            f"(n + 2*pad - f) = {n_prev + 2 * pad - f} is not a multiple of stride = {stride}: "
+            f"(n + 2*pad - {span}) = {gap} is not a multiple of stride = {stride}: "
             f"padded rows/columns {skipped} are never read by any window (shaded in the figure)."
         )
 
 
 # A lesson's own settings, drawn next to its player: the short names the course uses.
-SHORT = {"pool_f": "f", "pool_stride": "stride", "mode": "mode", "grad": "upstream", "n_C": "n_C"}
+SHORT = {
+    "pool_f": "f",
+    "pool_stride": "stride",
+    "mode": "mode",
+    "grad": "upstream",
+    "n_C": "n_C",
+    "output_padding": "out_pad",
+}
 
 
 def present() -> bool:
@@ -198,13 +249,31 @@ class Controls:
             )
 
 
+def _range_help(spec: params.Spec, where: str = "") -> str:
+    """A slider's help: what it is, its range, and (when disabled) what fixes it."""
+    text = f"{spec.label}: {spec.lo} to {spec.hi}."
+    if spec.help:
+        text += f" {spec.help}."
+    return text + (f" This run: {where}." if where else "")
+
+
+def _slider(key: str, label: str, where: str | None) -> int:
+    """One setting as a slider (value shown, arrow keys step it); disabled with its reason when fixed."""
+    spec = params.SPECS[key]
+    value = st.session_state.get(key, spec.default)
+    if not isinstance(value, int) or not spec.lo <= value <= spec.hi:  # a stale or foreign value: clamp, never raise
+        st.session_state[key] = min(max(int(value) if isinstance(value, int) else spec.default, spec.lo), spec.hi)
+    return int(st.slider(label, spec.lo, spec.hi, key=key, help=_range_help(spec, where or ""), disabled=bool(where)))
+
+
 def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls:
     """One compact row: this lesson's settings (keyed as in settings.SPECS), | i c, presentation toggle.
 
-    Only what the page uses is drawn. Returns the row, whose `index(key, n)` draws `i`/`c` once the
-    page knows how many exist.
+    Every whole-number setting given (f, stride, pad, n_C, pool f / stride, dilation, ...) is a
+    slider; choices are radios. Only what the page uses is drawn. Returns the row, whose
+    `index(key, n)` draws `i`/`c` once the page knows how many exist.
     """
-    widths = [1.5 if params.SPECS[k].is_choice else 1 for k in keys] + [0.25] + [1] * len(indices) + [1.6]
+    widths = [1.5 if params.SPECS[k].is_choice else 1.2 for k in keys] + [0.1] + [0.8] * len(indices) + [1.1]
     cols = st.columns(widths, vertical_alignment="bottom", gap="small")
     fixed = notebook.fixed_settings()  # what the course's cell or the student's file decides
     for col, key in zip(cols, keys, strict=False):
@@ -218,14 +287,15 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
             elif spec.is_choice:
                 st.radio(label, spec.choices, key=key, horizontal=True, help=spec.label)
             else:
-                where = f" ({fixed[key]})" if key in fixed else ""
-                st.number_input(
-                    label, spec.lo, spec.hi, step=1, key=key, help=spec.label + where, disabled=key in fixed
-                )
+                _slider(key, label, fixed.get(key))
     slots = dict(zip(indices, cols[len(keys) + 1 : len(keys) + 1 + len(indices)], strict=True))
     with cols[-1]:
         st.session_state["present"] = present()  # a link's present=1 arrives as an int
         st.toggle("Present", key="present", help=params.SPECS["present"].help)
+    held = sorted({where for key, where in fixed.items() if key in keys and not params.SPECS[key].is_choice})
+    if held and not present():
+        names = ", ".join(SHORT.get(k, k) for k in keys if k in fixed and not params.SPECS[k].is_choice)
+        st.caption(f"{names}: {'; '.join(held)} (choose Input: random in the sidebar to change them).")
     return Controls(slots)
 
 
@@ -251,17 +321,33 @@ def upstream(s: dict[str, Any], shape: tuple[int, ...], A_prev: np.ndarray, W: n
     return guard(notebook.upstream, s, shape, A_prev, W)
 
 
+GIF_EVERY_STEP_UP_TO = 120  # more steps: a frame every k steps unless "every step" is ticked (slower to make)
+
+
 def gif_button(label: str, file_name: str, make: Callable[[], bytes] | player_component.Packed, key: str) -> None:
     """A download button that renders the GIF only when clicked (`make`: a packed storyboard or a callable).
 
     Beside it, for a storyboard, "Download as interactive HTML": one self-contained file with the
     player and the board (cnnviz.player.html) that opens with no server and no network.
+    A board's GIF has every step; past GIF_EVERY_STEP_UP_TO steps it has a frame every k steps unless
+    the "every step" box is ticked, and the button says which.
     """
     if present():
         return
     board = make if isinstance(make, player_component.Packed) else None
     if board is not None:
-        make = lambda: cached.board_gif(board)  # noqa: E731
+        n, every = board.n_steps, True
+        if n > GIF_EVERY_STEP_UP_TO:
+            every = st.checkbox(
+                f"GIF with every step ({n} frames, slower to make)",
+                key=f"{key}_every",
+                help=f"Off: at most {GIF_EVERY_STEP_UP_TO} frames, a frame every few steps (each frame says so).",
+            )
+        max_frames = None if every else GIF_EVERY_STEP_UP_TO
+        steps = gif.frame_steps(n, max_frames)
+        gap = steps[1] - steps[0] if len(steps) > 1 else 1
+        label += f": {len(steps)} frames, " + ("every step" if gap == 1 else f"a frame every {gap} steps")
+        make = lambda: cached.board_gif(board, max_frames)  # noqa: E731
     with st.container(horizontal=True):
         st.download_button(
             label, data=make, file_name=file_name, mime="image/gif", key=key, on_click="ignore", icon=":material/movie:"
@@ -293,4 +379,22 @@ def grad_table(errors: dict[str, float], note: str = "") -> None:
         "Centred finite differences (h = 1e-5) of sum(output * upstream gradient) against the analytic "
         "backward pass. difference = ‖analytic − numerical‖ / (‖analytic‖ + ‖numerical‖), over the whole array, "
         "as in the course's gradient-checking exercise; below 1e-7 they agree. " + note
+    )
+
+
+def grad_check(pairs: dict[str, tuple[np.ndarray, np.ndarray]], key: str, note: str = "") -> None:
+    """The gradient check: its table (one difference per array) and the scatter of every cell (Plotly)."""
+    if present():
+        return
+    grad_table(gradcheck.differences(pairs), note)
+    names = ", ".join(pairs)
+    st.plotly_chart(
+        plots.gradient_check(pairs, title=f"Every cell of {names}: analytic against numerical"),
+        key=key,
+        width="stretch",
+        config={"displaylogo": False},
+    )
+    st.caption(
+        "A right backward pass puts every point on the dashed line y = x. Hover a point for its cell; "
+        "a cell off the line is drawn as a large × outlined in red."
     )

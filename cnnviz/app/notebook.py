@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.app import settings as params
-from cnnviz.core import arrays, course, inputs, windows
+from cnnviz.core import arrays, course, inputs, printed, windows
 from cnnviz.core.errors import InputError
 
 SOURCES = ("course", "mine")  # the sources this module serves (random / sample / upload: lesson.py)
@@ -110,7 +110,14 @@ def input_fields(page_key: str) -> None:
     source = st.session_state.get("source")
     if source == "course":
         st.session_state.setdefault("version", params.DEFAULTS["version"])
-        st.selectbox("Notebook version", course.VERSIONS, key="version", help=params.SPECS["version"].help)
+        st.radio(
+            "Notebook version",
+            course.VERSIONS,
+            format_func=lambda v: f"**{course.NOTEBOOKS[v].years}** · {course.NOTEBOOKS[v].file}",
+            key="version",
+            help="The year you took the course and your notebook's file name, newest first.",
+        )
+        st.caption(f"This notebook: {course.NOTEBOOKS[st.session_state['version']].note}.")
         choices = course.examples(st.session_state["version"], page, animates=True)
         st.session_state.setdefault("case", 1)
         if len(choices) > 1:
@@ -284,17 +291,28 @@ def section(page: str, s: dict[str, Any]) -> None:
     if source == "course":
         chosen = example(s, page)
         ties = s.get("ties", "first")
-        st.markdown(f"**The notebook's `{chosen.function}` cell** ({chosen.version} notebook, {chosen.title})")
+        notebook = course.NOTEBOOKS[chosen.version]
+        st.markdown(
+            f"**The notebook's `{chosen.function}` cell** ({notebook.years}, `{notebook.file}`: {chosen.title})"
+        )
         st.code(chosen.cell + "\n" + chosen.calls, language="python")
-        st.markdown("**What it prints** (computed now by cnnviz, full float64 precision)")
-        st.code(course.format_printout(course.printout(chosen, ties)), language=None)
+        st.markdown(
+            "**What it prints** (computed now by cnnviz, laid out as the notebook prints it, full float64 precision)"
+        )
+        st.code(printed.format_printout(printed.printout(chosen, ties)), language=None)
+        if chosen.function == "zero_pad" and chosen.version in course.GRADED:
+            st.caption("The second block is what `zero_pad_test(zero_pad)` prints; its verdict line is not reproduced.")
+        if chosen.version in course.BIAS_PER_ELEMENT and page in CONV_PAGES:
+            f, _, n_C_prev = course.draw(chosen)["W"].shape[:3]
+            k = f * f * n_C_prev
+            st.info(f"{course.BIAS_RULE} Here f·f·n_C_prev = {f}·{f}·{n_C_prev} = {k}: the player's b is {k}·b.")
         hint = course.step_hint(chosen)
         if hint:
             st.caption("To see it in the player: " + hint)
         for extra in course.examples(chosen.version, page, animates=False):
             st.markdown(f"**The `{extra.function}` cell**")
             st.code((extra.cell + "\n" + extra.calls).strip(), language="python")
-            st.code(course.format_printout(course.printout(extra, ties)), language=None)
+            st.code(printed.format_printout(printed.printout(extra, ties)), language=None)
     elif source == "random":
         st.markdown("**These random inputs in your notebook** (one `np.random.seed` stream, in this order)")
         st.code(random_cell(page, s), language="python")

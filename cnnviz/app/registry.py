@@ -37,6 +37,13 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson("lessons/pool_backward.py", "5. Pooling backward", "pool_backward", "masks and distributed values", True),
     Lesson("lessons/feature_maps.py", "6. Feature maps", "feature_maps", "a photo through filters, ReLU, pooling"),
+    Lesson(
+        "lessons/transposed_conv.py",
+        "7. Transposed convolution",
+        "transposed_conv",
+        "each input cell scatters a filter: conv_backward's dA_prev",
+        True,
+    ),
 )
 PAGES: tuple[Lesson, ...] = (HOME, *LESSONS)
 ANIMATED: tuple[Lesson, ...] = tuple(lesson for lesson in LESSONS if lesson.animated)

@@ -53,6 +53,22 @@ SPECS: dict[str, Spec] = {
         Spec("f", "f (filter size)", 3, 1, 7),
         Spec("stride", "stride", 1, 1, 4),
         Spec("pad", "pad", 1, 0, 3),
+        Spec(
+            "dilation",
+            "dilation",
+            1,
+            1,
+            3,
+            help="The step between a window's cells: 1 reads adjacent cells, 2 leaves one hole between them, ...",
+        ),
+        Spec(
+            "output_padding",
+            "output_padding",
+            0,
+            0,
+            3,
+            help="Transposed convolution: extra output rows/columns at the bottom/right (0..stride-1)",
+        ),
         Spec("n_C", "n_C (filters)", 4, 1, 8),
         Spec("pool_f", "pool f", 2, 1, 6),
         Spec("pool_stride", "pool stride", 2, 1, 4),
@@ -61,6 +77,7 @@ SPECS: dict[str, Spec] = {
         Spec("i", "i (example shown)", 0, 0, 9),
         Spec("c", "c (channel shown)", 0, 0, 7),
         Spec("speed", "Animation speed", "normal", choices=tuple(SPEEDS)),
+        # 0-based in the app (the board's step index); a link counts from 1, as the player shows it.
         Spec("step", "step", 0, 0, 4095),
         # the course's examples, the tie rule, precision.
         Spec("version", "Notebook version", course.VERSIONS[0], choices=course.VERSIONS, help="Newest first"),
@@ -120,7 +137,10 @@ def parse_query(query: Mapping[str, object]) -> tuple[dict[str, int | str], list
         raw = query[key]
         if isinstance(raw, list | tuple):
             raw = raw[-1] if raw else ""
-        value, warning = parse_value(spec, str(raw))
+        if key == "step":
+            value, warning = _parse_step(str(raw))
+        else:
+            value, warning = parse_value(spec, str(raw))
         if warning:
             warnings.append(warning)
         if value is not None:
@@ -128,9 +148,26 @@ def parse_query(query: Mapping[str, object]) -> tuple[dict[str, int | str], list
     return values, warnings
 
 
+def _parse_step(raw: str) -> tuple[int | None, str | None]:
+    """A link's `step`, counted from 1 as the player shows it, as the app's 0-based index.
+
+    Links made before steps counted from 1 said step=0 for the first step: 0 still opens the first
+    step, without a warning (any other old link opens one step earlier than it did).
+    """
+    spec = SPECS["step"]
+    shown = Spec("step", spec.label, spec.default + 1, spec.lo + 1, spec.hi + 1)
+    if raw.strip() == "0":
+        return 0, None
+    value, warning = parse_value(shown, raw)
+    return (None if value is None else value - 1), warning
+
+
 def to_query(settings: Mapping[str, int | str]) -> dict[str, str]:
-    """The query parameters for a link: every known setting that differs from its default."""
-    return {k: str(v) for k, v in settings.items() if k in SPECS and v != DEFAULTS[k]}
+    """The query parameters for a link: every known setting that differs from its default (step from 1)."""
+    query = {k: str(v) for k, v in settings.items() if k in SPECS and v != DEFAULTS[k]}
+    if "step" in query:
+        query["step"] = str(int(settings["step"]) + 1)
+    return query
 
 
 def frame_ms(speed: str) -> int:

@@ -25,10 +25,8 @@ UPLOAD_CSS = """<style>
 </style>"""
 
 # The pages that use the sidebar's Input section, by registry key (home uses none of it).
-LESSON_PAGES = ("zero_padding", "convolution", "pooling", "conv_backward", "pool_backward")
+LESSON_PAGES = ("zero_padding", "convolution", "pooling", "conv_backward", "pool_backward", "transposed_conv")
 IMAGE_PAGES = ("feature_maps",)  # a picture only: no random tensor, seed, m or sizes
-# Until a page draws its own settings row, the sidebar keeps the settings it reads (feature maps).
-LEGACY_PAGE_SETTINGS = {"feature_maps": ("f", "stride", "pad", "pool_f", "pool_stride", "mode")}
 
 
 def load_query_once() -> None:
@@ -138,11 +136,6 @@ def render(page: str = "home") -> dict[str, int | str]:
     with st.sidebar:
         if page in LESSON_PAGES or page in IMAGE_PAGES:
             _input_section(page)
-        legacy = LEGACY_PAGE_SETTINGS.get(page, ())
-        if legacy:
-            with st.expander("Settings", expanded=True):
-                for key in legacy:
-                    (_choice if params.SPECS[key].is_choice else _slider)(key)
     settings = {key: st.session_state.get(key, spec.default) for key, spec in params.SPECS.items()}
     settings["present"] = int(bool(settings.get("present", 0)))
     st.session_state.setdefault("_query_settings", settings)  # what the link opened with

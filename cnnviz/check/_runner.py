@@ -1,71 +1,125 @@
-"""The sandbox's child: python -I -S _runner.py JOBDIR. Imports nothing from cnnviz (not on its path).
+"""The sandbox's child: `python -I -S runner.py` inside bubblewrap (cnnviz.check.sandbox). Imports nothing from cnnviz.
 
-Order matters: network namespace first (needs privileges), then numpy and the stdlib it needs,
-then the resource limits, and only then the student's code. Protections that worked are written to
-JOBDIR/sandbox.json; each case's result to caseK.json (JSON: status, traceback, printed text) and
-caseK.npz (arrays only, saved with allow_pickle=False).
+The job comes in on stdin (never from a file the child could write): a frame of JSON (code, function, cases,
+limits) and the inputs as .npz bytes. Results go out on stdout as frames: JSON (status, traceback, printed
+text, how the value is built) followed by raw array bytes that the server checks before it allocates
+anything (cnnviz.check.wire). Order: read the job, import numpy, set the resource limits, install the seccomp
+filter (no new processes, no ptrace, no sockets), and only then run the student's code.
 """
 
+import ast
+import builtins
 import ctypes
+import io
 import json
+import linecache
+import math  # noqa: F401 -- for the student's `import math`
+import operator
 import os
 import resource
+import struct
 import sys
+import traceback
+import zipfile  # noqa: F401 -- np.load needs it
 
-JOB = sys.argv[1]
-active = {}
-try:
-    libc = ctypes.CDLL(None, use_errno=True)
-    active["network namespace"] = libc.unshare(0x40000000) == 0  # CLONE_NEWNET
-except OSError:
-    active["network namespace"] = False
+MAGIC = b"CNV1"
+OUT = os.fdopen(os.dup(1), "wb", buffering=0)  # the results' channel; fd 1 and 2 then go to /dev/null
+_null = os.open("/dev/null", os.O_WRONLY)
+os.dup2(_null, 1)
 
-with open(os.path.join(JOB, "job.json")) as fh:
-    job = json.load(fh)
-sys.path.insert(0, job["numpy_path"])
-import builtins  # noqa: E402
-import io  # noqa: E402
-import linecache  # noqa: E402
-import math  # noqa: E402, F401
-import traceback  # noqa: E402
 
+def read_exact(n):
+    buf = bytearray()
+    while len(buf) < n:
+        part = sys.stdin.buffer.read(n - len(buf))
+        if not part:
+            raise SystemExit(4)
+        buf += part
+    return bytes(buf)
+
+
+def read_frame():
+    (n,) = struct.unpack(">Q", read_exact(8))
+    return read_exact(n)
+
+
+def send(header, arrays=()):
+    """One frame: MAGIC, header length, header JSON (with each array's dtype, shape, size), the array bytes."""
+    header = dict(header)
+    header["arrays"] = [{"key": k, "dtype": a.dtype.str, "shape": list(a.shape), "nbytes": a.nbytes} for k, a in arrays]
+    head = json.dumps(header).encode()
+    OUT.write(MAGIC + struct.pack(">I", len(head)) + head)
+    for _, a in arrays:
+        OUT.write(a.tobytes())
+
+
+job = json.loads(read_frame())
+inputs_bytes = read_frame()
+sys.path.insert(0, "/opt/cnnviz/site")  # numpy, bound read-only (cnnviz.check.boundary)
 import numpy as np  # noqa: E402
 
-inputs = dict(np.load(os.path.join(JOB, "inputs.npz"), allow_pickle=False))
-os.chdir(JOB)
+inputs = dict(np.load(io.BytesIO(inputs_bytes), allow_pickle=False))
+active = {}
 limits = job["limits"]
-for name, value in (
-    ("RLIMIT_CPU", limits["cpu_s"]),
-    ("RLIMIT_AS", limits["memory_mb"] * 2**20),
-    ("RLIMIT_FSIZE", limits["file_mb"] * 2**20),
-    ("RLIMIT_CORE", 0),
-    ("RLIMIT_NOFILE", 32),
+for name, soft, hard in (
+    ("RLIMIT_CPU", limits["cpu_s"], limits["cpu_s"] + 1),
+    ("RLIMIT_AS", limits["memory_mb"] * 2**20, limits["memory_mb"] * 2**20),
+    ("RLIMIT_FSIZE", limits["file_mb"] * 2**20, limits["file_mb"] * 2**20),
+    ("RLIMIT_CORE", 0, 0),
+    ("RLIMIT_NOFILE", 32, 32),
+    ("RLIMIT_NPROC", 16, 16),
 ):
     try:
-        resource.setrlimit(getattr(resource, name), (value, value))
+        resource.setrlimit(getattr(resource, name), (soft, hard))
         active[name] = True
     except (ValueError, OSError):
         active[name] = False
-import zipfile  # noqa: E402, F401 -- np.savez needs it; after the uid change the stdlib may be unreadable
 
-active["unprivileged user (nobody)"] = False
-if os.geteuid() == 0:  # last: dropping root also drops the right to raise the limits above again
-    try:
-        os.setgroups([])
-        os.setgid(65534)
-        os.setuid(65534)
-        active["unprivileged user (nobody)"] = os.geteuid() == 65534
-    except OSError:
-        pass
-with open(os.path.join(JOB, "sandbox.json"), "w") as fh:
-    json.dump(active, fh)
 
-ALLOWED = {"numpy", "math", "numpy.linalg", "numpy.random"}
+def seccomp():
+    """A classic-BPF seccomp filter (x86_64): no fork/vfork/clone of a process (threads allowed), no clone3,
+    ptrace, process_vm_*, socket, mount, unshare, setns, keyrings, bpf, perf, userfaultfd, io_uring, modules."""
+    if os.uname().machine != "x86_64":
+        return False
+    blocked = (57, 58, 101, 310, 311, 41, 53, 165, 166, 272, 308, 248, 249, 250, 321, 298, 323, 425, 175, 313, 246)
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill, eperm, enosys = 0x7FFF0000, 0x80000000, 0x00050000 | 1, 0x00050000 | 38
+    prog = [(ld, "", "", 4), (jeq, 1, 0, 0xC000003E), (ret, 0, 0, kill), (ld, 0, 0, 0), (jge, "E", 0, 0x40000000)]
+    prog += [(jeq, "E", 0, nr) for nr in blocked]
+    prog += [(jeq, "N", 0, 435), (jeq, "C", 0, 56), (ret, 0, 0, allow)]
+    labels = {"C": len(prog)}  # clone: allowed with CLONE_THREAD in args[0] (a thread), else EPERM
+    prog += [(ld, 0, 0, 16), (jset, 0, "E", 0x00010000), (ret, 0, 0, allow)]
+    labels["E"], labels["N"] = len(prog), len(prog) + 1
+    prog += [(ret, 0, 0, eperm), (ret, 0, 0, enosys)]
+
+    def rel(at, x):
+        return labels[x] - at - 1 if isinstance(x, str) and x else int(x or 0)
+
+    raw = b"".join(struct.pack("HBBI", c, rel(k, t), rel(k, f), v) for k, (c, t, f, v) in enumerate(prog))
+    buf = ctypes.create_string_buffer(raw)
+
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    fprog = Prog(len(prog), ctypes.cast(buf, ctypes.c_void_p))
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        return False
+    return libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+
+
+try:
+    active["seccomp filter (no new processes, no sockets, no ptrace)"] = seccomp()
+except (OSError, ValueError, struct.error):
+    active["seccomp filter (no new processes, no sockets, no ptrace)"] = False
+send({"sandbox": active})
+
+ALLOWED = {"numpy", "math"}
 _import = builtins.__import__
 
 
 def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-    if name.split(".")[0] not in {a.split(".")[0] for a in ALLOWED}:
+    if name.split(".")[0] not in ALLOWED:
         raise ImportError(f"import {name}: the checker runs numpy and math only (no os, files or network)")
     return _import(name, globals, locals, fromlist, level)
 
@@ -74,9 +128,130 @@ def no_open(*args, **kwargs):
     raise PermissionError("your function tried to open a file: the checker gives it no files")
 
 
+# ---- NumPy 1.x conversions (cnnviz.check.compat has the catalogue and the words) ----
+notes = []
+
+
+def note(kind, shape, where):
+    entry = {"kind": kind, "shape": list(shape), "where": where}
+    if entry not in notes:
+        notes.append(entry)
+
+
+class _Number(type):
+    """float / int as NumPy 1.x saw them: float(a) of a size-1 array is its number (NumPy 2 refuses)."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.base)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls.base)
+
+    def __call__(cls, *args, **kwargs):
+        try:
+            return cls.base(*args, **kwargs)
+        except TypeError:
+            x = args[0] if args else None
+            if isinstance(x, np.ndarray) and x.size == 1 and len(args) == 1 and not kwargs:
+                note(f"{cls.base.__name__}()", x.shape, cls.where())
+                return cls.base(x.item())
+            raise
+
+    def where(cls):
+        frame = sys._getframe(2)
+        return f"{frame.f_code.co_name}, line {frame.f_lineno}"
+
+
+def _number(base):
+    return _Number(base.__name__, (), {"base": base})
+
+
+def _store(target, index, value, where):
+    """target[index] = value; a size-1 array stored into one cell is its number, as NumPy 1.x did."""
+    try:
+        target[index] = value
+    except (ValueError, TypeError):
+        if isinstance(target, np.ndarray) and isinstance(value, np.ndarray) and value.size == 1:
+            target[index] = value.reshape(())
+            note("store", value.shape, where)
+        else:
+            raise
+
+
+def _augstore(target, index, op, value, where):
+    """target[index] op= value, as Python does it, with the same NumPy 1.x conversion on the store."""
+    _store(target, index, getattr(operator, op)(target[index], value), where)
+
+
+_AUG = {
+    ast.Add: "iadd",
+    ast.Sub: "isub",
+    ast.Mult: "imul",
+    ast.Div: "itruediv",
+    ast.FloorDiv: "ifloordiv",
+    ast.Mod: "imod",
+    ast.Pow: "ipow",
+    ast.MatMult: "imatmul",
+}
+
+
+def _index(node):
+    """A subscript's index as an expression (a:b becomes slice(a, b))."""
+    if isinstance(node, ast.Slice):
+        parts = [n if n is not None else ast.Constant(None) for n in (node.lower, node.upper, node.step)]
+        return ast.Call(ast.Name("slice", ast.Load()), parts, [])
+    if isinstance(node, ast.Tuple):
+        return ast.Tuple([_index(e) for e in node.elts], ast.Load())
+    return node
+
+
+class Np1(ast.NodeTransformer):
+    """`T[i] = v` and `T[i] += v` become calls of _store / _augstore (same order of effects, NumPy 1.x stores)."""
+
+    def __init__(self):
+        self.function = "<module>"
+
+    def visit_FunctionDef(self, node):
+        outer, self.function = self.function, node.name
+        self.generic_visit(node)
+        self.function = outer
+        return node
+
+    def _where(self, node):
+        return ast.Constant(f"{self.function}, line {node.lineno}")
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
+            t = node.targets[0]
+            call = ast.Call(
+                ast.Name("__np1_store__", ast.Load()),
+                [t.value, _index(t.slice), node.value, self._where(node)],
+                [],
+            )
+            return ast.copy_location(ast.Expr(call), node)
+        return node
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        if isinstance(node.target, ast.Subscript) and type(node.op) in _AUG:
+            t = node.target
+            call = ast.Call(
+                ast.Name("__np1_augstore__", ast.Load()),
+                [t.value, _index(t.slice), ast.Constant(_AUG[type(node.op)]), node.value, self._where(node)],
+                [],
+            )
+            return ast.copy_location(ast.Expr(call), node)
+        return node
+
+
 safe = {k: getattr(builtins, k) for k in dir(builtins) if k not in ("open", "input", "breakpoint", "exit", "quit")}
 safe["__import__"] = guarded_import
 safe["open"] = no_open
+safe["float"] = _number(float)
+safe["int"] = _number(int)
+safe["__np1_store__"] = _store
+safe["__np1_augstore__"] = _augstore
 
 
 class Capped(io.TextIOBase):
@@ -86,6 +261,7 @@ class Capped(io.TextIOBase):
         self.cap, self.parts, self.n = cap, [], 0
 
     def write(self, s):
+        s = str(s)
         keep = max(0, self.cap - self.n)
         if keep:
             self.parts.append(s[:keep])
@@ -100,7 +276,9 @@ labels = set()
 def run_chunk(label, lineno, text):
     labels.add(label)
     linecache.cache[label] = (len(text), None, ["\n"] * (lineno - 1) + [ln + "\n" for ln in text.split("\n")], label)
-    exec(compile("\n" * (lineno - 1) + text, label, "exec"), ns)
+    tree = ast.parse("\n" * (lineno - 1) + text, label)
+    tree = ast.fix_missing_locations(Np1().visit(tree))
+    exec(compile(tree, label, "exec"), ns)
 
 
 def student_tb(err):
@@ -118,17 +296,18 @@ def arg(spec):
     return spec[1]  # "value": a JSON scalar, string or dict
 
 
-def pack(value, arrays, path):
-    """A JSON description of the result; arrays go into `arrays` (never a pickle)."""
-    if isinstance(value, tuple | list) and len(value) <= 8:
-        return {"type": type(value).__name__, "items": [pack(v, arrays, f"{path}.{k}") for k, v in enumerate(value)]}
+def pack(value, arrays, path, depth=0):
+    """A JSON description of the result; arrays go into `arrays` (raw bytes, never a pickle)."""
+    if isinstance(value, tuple | list) and len(value) <= 8 and depth < 3:
+        items = [pack(v, arrays, f"{path}.{k}", depth + 1) for k, v in enumerate(value)]
+        return {"type": type(value).__name__, "items": items}
     if isinstance(value, np.ndarray):
-        if value.dtype == object or value.size > 10**6:
+        if value.dtype.kind not in "biuf" or value.size > 10**6:
             return {"type": f"ndarray of {value.dtype}, {value.size} elements (not compared)"}
-        arrays[path] = value
+        arrays.append((path, np.ascontiguousarray(value)))
         return {"type": "ndarray", "key": path}
-    if isinstance(value, int | float | bool | np.generic) and not isinstance(value, str):
-        arrays[path] = np.asarray(value)
+    if isinstance(value, int | float | bool | np.bool_ | np.integer | np.floating):
+        arrays.append((path, np.asarray(value)))
         return {"type": type(value).__name__, "key": path}
     return {"type": type(value).__name__}
 
@@ -148,13 +327,13 @@ sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 for k, case in enumerate(job["cases"]):
     out = Capped(job["print_cap"])
     sys.stdout = sys.stderr = out
+    arrays = []
+    del notes[:]
     try:
         if setup_error:
             raise RuntimeError(setup_error)
         value = ns[job["function"]](*[arg(s) for s in case["args"]])
-        arrays = {}
         result = {"status": "returned", "value": pack(value, arrays, "r")}
-        np.savez(os.path.join(JOB, f"case{k}.npz"), **arrays)
     except RuntimeError as err:
         result = {"status": "raised", "traceback": str(err) if setup_error else student_tb(err)}
     except MemoryError:
@@ -163,7 +342,5 @@ for k, case in enumerate(job["cases"]):
         result = {"status": "raised", "traceback": student_tb(err)}
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    result["printed"] = "".join(out.parts)
-    result["printed_chars"] = out.n
-    with open(os.path.join(JOB, f"case{k}.json"), "w") as fh:
-        json.dump(result, fh)
+    result.update(case=k, printed="".join(out.parts), printed_chars=out.n, notes=list(notes))
+    send(result, arrays)

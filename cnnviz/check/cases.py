@@ -22,6 +22,7 @@ FUNCTIONS = (
     "create_mask_from_window",
     "distribute_value",
     "pool_backward",
+    "conv_transpose_forward",
 )
 
 # The course's helpers, given to the student's code when they did not paste their own (their
@@ -81,7 +82,12 @@ def _pool_back(title, A_prev, hp, mode, dA, ties, lesson=False) -> Case:
     return Case(title, (dA, (A_prev, dict(hp)), mode), expected, meta, lesson)
 
 
-def _course(function: str, version: str = "2021-2022") -> list[dict[str, Any]]:
+def _transposed(title, A_prev, W, b, hp, lesson=False) -> Case:
+    Z, _ = layers.conv_transpose_forward(A_prev, W, b, hp)
+    return Case(title, (A_prev, W, b, dict(hp)), Z, {"hparameters": dict(hp), "f": W.shape[0]}, lesson)
+
+
+def _course_cells(function: str, version: str) -> list[dict[str, Any]]:
     out = []
     for ex in course.examples(version):
         if ex.function == function:
@@ -90,7 +96,15 @@ def _course(function: str, version: str = "2021-2022") -> list[dict[str, Any]]:
 
 
 def build(function: str, inputs: dict[str, Any], ties: str = "first") -> list[Case]:
-    """The cases for `function`. inputs: the lesson's arrays (A_prev, W, b, hparameters, pad, mode, dZ, dA)."""
+    """The cases for `function`. inputs: the lesson's arrays (A_prev, W, b, hparameters, pad, mode, dZ, dA).
+
+    inputs["course_version"] -- the notebook version whose cells are the "course:" cases (default: newest)
+    """
+    version = course.check_version(inputs.get("course_version") or course.VERSIONS[0])
+
+    def _course(function: str) -> list[dict[str, Any]]:
+        return _course_cells(function, version)
+
     r = _rng(12)
     ints = r.randint(0, 3, size=(2, 5, 5, 2)).astype(np.float64)  # small integers: tied maxima
     if function == "zero_pad":
@@ -193,5 +207,20 @@ def build(function: str, inputs: dict[str, Any], ties: str = "first") -> list[Ca
                 ties,
             )
         )
+        return cases
+    if function == "conv_transpose_forward":  # no course cell: the lesson's inputs and extras
+        cases = [_transposed("lesson inputs", inputs["A_prev"], inputs["W"], inputs["b"], inputs["hparameters"], True)]
+        for title, A, f, n_C, hp in (
+            ("pad 0, stride 1", r.randn(1, 3, 3, 2), 2, 2, {"stride": 1, "pad": 0, "output_padding": 0}),
+            (
+                "stride 2, pad 1, output_padding 1, m = 2",
+                r.randn(2, 3, 4, 2),
+                3,
+                2,
+                {"stride": 2, "pad": 1, "output_padding": 1},
+            ),
+            ("stride 3 > f = 2: gaps", r.randn(1, 3, 3, 1), 2, 3, {"stride": 3, "pad": 0, "output_padding": 0}),
+        ):
+            cases.append(_transposed(title, A, r.randn(f, f, n_C, A.shape[3]), r.randn(1, 1, 1, n_C), hp))
         return cases
     raise ValueError(f"no cases for {function!r}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnnviz.check import cases as _cases
-from cnnviz.check import compare, diagnose, sandbox, source
+from cnnviz.check import compare, compat, diagnose, sandbox, slots, source
 
 
 @dataclass
@@ -21,6 +21,8 @@ class Report:
     ended: str
     protections: dict[str, bool] = field(default_factory=dict)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # NumPy 1.x conversions made, lines set aside
+    waited: float = 0.0  # seconds in line for a free check slot
 
     @property
     def passed(self) -> bool:
@@ -36,15 +38,20 @@ def check(
     i: int = 0,
     c: int = 0,
     limits: sandbox.Limits | None = None,
+    session: str = "",
 ) -> Report:
     """Check the student's `function` (from `text`) on the lesson's inputs, the course's cells and extras.
 
-    Raises InputError for code that cannot be read (syntax error, no such function).
+    session -- who asks (one check at a time each; the server runs at most slots.SLOTS at once)
+
+    Raises InputError for code that cannot be read (syntax error, no such function), when the checker
+    is busy (slots.BusyError) or cannot run here (boundary.NoSandboxError).
     """
-    chunks = source.extract(text, function, filename)
+    chunks, set_aside = source.read(text, function, filename)
     cs = _cases.build(function, inputs, ties)
-    run = sandbox.run(chunks, function, [c_.args for c_ in cs], _cases.helpers(ties), limits or sandbox.Limits())
-    verdicts = [compare.judge(function, case, res, run.ended) for case, res in zip(cs, run.cases, strict=True)]
+    with slots.slot(session or f"anonymous-{id(chunks)}") as waited:
+        run = sandbox.run(chunks, function, [c_.args for c_ in cs], _cases.helpers(ties), limits or sandbox.Limits())
+    verdicts = [compare.safe_judge(function, case, res, run.ended) for case, res in zip(cs, run.cases, strict=True)]
     lesson = next((k for k, case in enumerate(cs) if case.lesson), None)
     first = marks = None
     if lesson is not None and verdicts[lesson].diffs:
@@ -59,4 +66,6 @@ def check(
         run.ended,
         run.protections,
         run.seconds,
+        set_aside + compat.notes(run.cases),
+        waited,
     )

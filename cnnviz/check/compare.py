@@ -25,7 +25,9 @@ OUTPUTS = {
     "create_mask_from_window": ("mask",),
     "distribute_value": ("a",),
     "pool_backward": ("dA_prev",),
+    "conv_transpose_forward": ("Z",),
 }
+FORWARDS = ("conv_forward", "pool_forward", "conv_transpose_forward")  # they return (output, cache)
 RTOL, ATOL = 1e-7, 1e-9
 
 
@@ -60,6 +62,20 @@ def _types(value: dict | None) -> str:
     return value["type"]
 
 
+def safe_judge(function: str, case: Case, result: CaseResult, ended: str) -> Verdict:
+    """judge(), and whatever the child sent that judge cannot compare becomes a "wrong type" verdict."""
+    try:
+        return judge(function, case, result, ended)
+    except Exception as err:  # noqa: BLE001 -- untrusted results: a verdict, never a server exception
+        return Verdict(
+            case.title,
+            "wrong type",
+            f"your function returned something the checker could not compare ({type(err).__name__}: {str(err)[:200]})",
+            printed=result.printed,
+            printed_chars=result.printed_chars,
+        )
+
+
 def judge(function: str, case: Case, result: CaseResult, ended: str) -> Verdict:
     """Compare one case's result with the reference."""
     v = Verdict(case.title, "raised", printed=result.printed, printed_chars=result.printed_chars)
@@ -78,7 +94,7 @@ def judge(function: str, case: Case, result: CaseResult, ended: str) -> Verdict:
     expected = case.expected if isinstance(case.expected, tuple) else (case.expected,)
     items = _items(result.value, result.arrays)
     # conv_forward / pool_forward return (output, cache): compare the output; a bare array is taken too.
-    if function in ("conv_forward", "pool_forward") and result.value and "items" in result.value:
+    if function in FORWARDS and result.value and "items" in result.value:
         items = items[:1]
     if len(items) != len(names) or any(x is None for x in items):
         want = "(" + ", ".join(names) + ")" if len(names) > 1 else names[0]
@@ -146,6 +162,17 @@ def first_window(function: str, case: Case, v: Verdict, i: int = 0, c: int = 0) 
         return {"step": steps[k], "cell": cells[k], "where": f"{name}{list(cells[k])}"}
     hp, f = case.meta["hparameters"], case.meta["f"]
     stride, pad = hp["stride"], hp.get("pad", 0)
+    if function == "conv_transpose_forward":  # the first input cell whose output window holds a differing cell
+        A_prev = case.args[0]
+        for step, win in enumerate(windows.iter_windows(A_prev.shape[1], A_prev.shape[2], f, stride)):
+            for _, r, col, k in cells:
+                if win.vert_start <= r + pad < win.vert_end and win.horiz_start <= col + pad < win.horiz_end:
+                    return {
+                        "step": step,
+                        "cell": (i, r, col, k),
+                        "where": f"Z{[i, r, col, k]}, input h={win.h}, w={win.w}",
+                    }
+        return {"step": 0, "cell": cells[0], "where": f"Z{list(cells[0])} (no input cell writes it)"}
     if name != "dA_prev":  # dW, db: every window adds to them; the first step is where it starts
         return {"step": 0, "cell": cells[0], "where": f"{name}{list(cells[0])}"}
     grad = case.args[0]
@@ -175,6 +202,9 @@ def marks(function: str, v: Verdict, i: int = 0, c: int = 0, n_C_prev: int = 1) 
             add("X_pad", bad[i, :, :, c])
         elif function in ("conv_forward", "pool_forward") and bad.ndim == 4 and i < bad.shape[0] and c < bad.shape[3]:
             add(OUTPUTS[function][0], bad[i, :, :, c])
+        elif function == "conv_transpose_forward" and bad.ndim == 4 and i < bad.shape[0]:
+            for k in range(bad.shape[3]):  # the player's Z/k: every output channel
+                add(f"Z/{k}", bad[i, :, :, k])
         elif function == "pool_backward" and bad.ndim == 4 and c < bad.shape[3]:
             add("dA_prev", bad[i, :, :, c])
         elif function == "conv_backward" and bad.ndim == 4:

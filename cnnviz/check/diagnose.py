@@ -70,6 +70,33 @@ def _conv_bwd(dZ, cache, start_stride=True, assign=(), dW_last=False, course_unp
     return dA, dW, db
 
 
+def _transposed_fwd(A, W, b, hp, crop=True, assign=False, filter_stride=False):
+    """conv_transpose_forward's scatter, with one of three mistakes: no crop, `=` for `+=`, stride on the filter."""
+    stride, pad, op = hp["stride"], hp["pad"], hp.get("output_padding", 0)
+    m, n_H_prev, n_W_prev, n_C_prev = A.shape
+    f, _, n_C, _ = W.shape
+    n_H, n_W = (
+        windows.transpose_output_size(n_H_prev, f, stride, pad, op),
+        windows.transpose_output_size(n_W_prev, f, stride, pad, op),
+    )
+    Z_pad = np.zeros((m, n_H + 2 * pad, n_W + 2 * pad, n_C))
+    for i in range(m):
+        for h in range(n_H_prev):
+            for w in range(n_W_prev):
+                for c in range(n_C_prev):
+                    if filter_stride:  # placed at (h, w), the filter's cells stride apart
+                        win = (
+                            i,
+                            slice(h, h + stride * (f - 1) + 1, stride),
+                            slice(w, w + stride * (f - 1) + 1, stride),
+                        )
+                    else:
+                        win = (i, slice(h * stride, h * stride + f), slice(w * stride, w * stride + f))
+                    add = A[i, h, w, c] * W[:, :, :, c]
+                    Z_pad[win] = add if assign else Z_pad[win] + add
+    return (Z_pad[:, pad : pad + n_H, pad : pad + n_W, :] if crop else Z_pad) + b
+
+
 def _pool_fwd(A, hp, mode="max"):
     """pool_forward with `vert_start = h`, `horiz_start = w` (the stride forgotten)."""
     f, stride = hp["f"], hp["stride"]
@@ -171,6 +198,32 @@ CATALOGUE: list[tuple[str, str, str, Callable]] = (
             (lambda which: lambda k: _conv_bwd(*k.args, assign=(which,)))(name),
         )
         for name in ("dA_prev", "dW", "db")
+    ]
+    + [
+        (
+            "conv_transpose_forward",
+            "the pad ring not cropped",
+            "Your Z still holds the pad ring: a transposed convolution scatters into Z_pad, then crops it. Return "
+            "`Z_pad[:, pad:pad + n_H, pad:pad + n_W, :] + b` with n_H = (n_H_prev - 1)*stride - 2*pad + f + "
+            "output_padding.",
+            lambda k: _transposed_fwd(*k.args, crop=False),
+        ),
+        (
+            "conv_transpose_forward",
+            "= instead of +=",
+            "You write `Z_pad[...] = ...` instead of `+=`: where two input cells' windows overlap (stride < f), "
+            "the later one overwrites the earlier one's contribution, and each input channel overwrites the "
+            "last. The contributions must add up: use `+=`.",
+            lambda k: _transposed_fwd(*k.args, assign=True),
+        ),
+        (
+            "conv_transpose_forward",
+            "stride on the filter, not the placement",
+            "You apply the stride to the filter (its cells `stride` apart, the window at (h, w)) instead of to "
+            "where the window goes: the window of input cell (h, w) starts at `vert_start = h * stride`, "
+            "`horiz_start = w * stride`, and covers f adjacent rows and columns.",
+            lambda k: _transposed_fwd(*k.args, filter_stride=True),
+        ),
     ]
     + [
         (

@@ -49,28 +49,35 @@ def _padded(A_prev: np.ndarray, pad: int) -> np.ndarray:
     return A_prev_pad
 
 
-def _window_view(X_pad: np.ndarray, f: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
+def _window_view(X_pad: np.ndarray, f: int, stride: int, n_H: int, n_W: int, dilation: int = 1) -> np.ndarray:
     """Every f x f window of X_pad as a strided view, without copying (writeable if X_pad is).
 
     Arguments:
     X_pad -- C-contiguous array of shape (m, n_H_pad, n_W_pad, n_C_prev)
     f, stride -- window size and step
     n_H, n_W -- number of window positions vertically and horizontally
+    dilation -- the step between a window's cells (1: adjacent)
 
     Returns:
-    view -- shape (m, n_H, n_W, f, f*n_C_prev) with
-            view[i, h, w, di, dj*n_C_prev + c] = X_pad[i, h*stride + di, w*stride + dj, c].
-            The last axis is contiguous (one row of a window, all channels); reshaped to
-            (m*n_H*n_W, f*f*n_C_prev) the view is the im2col matrix, its columns ordered like
-            the rows of W.reshape(f*f*n_C_prev, n_C).
+    view -- dilation 1: shape (m, n_H, n_W, f, f*n_C_prev) with
+            view[i, h, w, di, dj*n_C_prev + c] = X_pad[i, h*stride + di, w*stride + dj, c];
+            the last axis is contiguous (one row of a window, all channels);
+            dilation d > 1: shape (m, n_H, n_W, f, f, n_C_prev) with
+            view[i, h, w, di, dj, c] = X_pad[i, h*stride + d*di, w*stride + d*dj, c].
+            Reshaped to (m*n_H*n_W, f*f*n_C_prev) either is the im2col matrix, its columns ordered
+            like the rows of W.reshape(f*f*n_C_prev, n_C).
     """
     m, _, _, n_C_prev = X_pad.shape
     s_m, s_h, s_w, s_c = X_pad.strides
-    shape = (m, n_H, n_W, f, f * n_C_prev)
+    if dilation == 1:
+        shape, strides = (m, n_H, n_W, f, f * n_C_prev), (s_m, stride * s_h, stride * s_w, s_h, s_c)
+    else:
+        shape = (m, n_H, n_W, f, f, n_C_prev)
+        strides = (s_m, stride * s_h, stride * s_w, dilation * s_h, dilation * s_w, s_c)
     if X_pad.size == 0:
         return np.zeros(shape)
     # np.ndarray over the buffer is as_strided without its ~5 us of Python overhead.
-    return np.ndarray(shape, np.float64, X_pad, 0, (s_m, stride * s_h, stride * s_w, s_h, s_c))
+    return np.ndarray(shape, np.float64, X_pad, 0, strides)
 
 
 def _blocks(m: int, n_H: int, n_W: int, K: int, budget: int) -> Iterator[tuple[int, int, int, int, int, int]]:
@@ -104,19 +111,22 @@ class _Im2col:
     """
 
     def __init__(self, cols: np.ndarray, budget: int) -> None:
-        (m, n_H, n_W, f, fC) = cols.shape
-        self.cols, self.K = cols, f * fC
+        (m, n_H, n_W) = cols.shape[:3]
+        self.cols, self.K = cols, int(np.prod(cols.shape[3:]))
         rows = min(m * n_H * n_W, max(n_W, budget // max(1, self.K * 8)))
         self.data = np.empty((rows, self.K + 1))
         self.data[:, self.K] = 1.0
 
     def fill(self, i0: int, i1: int, h0: int, h1: int) -> np.ndarray:
         """Copy cols[i0:i1, h0:h1] into the buffer; return it as the im2col block (rows, K + 1)."""
-        block = self.cols[i0:i1, h0:h1]  # (i1 - i0, h1 - h0, n_W, f, f*n_C_prev), a strided view
-        (n_i, n_h, n_w, f, fC) = block.shape
+        block = self.cols[i0:i1, h0:h1]  # (i1 - i0, h1 - h0, n_W, <window>), a strided view
+        (n_i, n_h, n_w) = block.shape[:3]
         row = self.data.strides[0]  # (K + 1) * 8 bytes
-        # The buffer's first rows and first K columns, seen in the block's shape.
-        target = np.ndarray(block.shape, np.float64, self.data, 0, (n_h * n_w * row, n_w * row, row, fC * 8, 8))
+        # The buffer's first rows and first K columns, seen in the block's shape (the window's axes C-ordered).
+        tail = [8] * (block.ndim - 3)
+        for axis in range(len(tail) - 2, -1, -1):
+            tail[axis] = tail[axis + 1] * block.shape[4 + axis]
+        target = np.ndarray(block.shape, np.float64, self.data, 0, (n_h * n_w * row, n_w * row, row, *tail))
         np.copyto(target, block)
         return self.data[: n_i * n_h * n_w]
 
@@ -130,25 +140,27 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: 
     """Forward pass of a convolution layer, as blocked im2col @ W.
 
     Z[i, h, w, c] = sum(A_pad[i, h*stride : h*stride + f, w*stride : w*stride + f, :] * W[..., c]) + b[..., c]
-    n_H = floor((n_H_prev + 2*pad - f) / stride) + 1, same for n_W.
+    (with dilation d, rows h*stride + d*k and columns w*stride + d*k, k = 0..f-1)
+    n_H = floor((n_H_prev + 2*pad - dilation*(f - 1) - 1) / stride) + 1, same for n_W.
 
     Arguments:
     A_prev -- activations of the previous layer, shape (m, n_H_prev, n_W_prev, n_C_prev)
     W -- weights, shape (f, f, n_C_prev, n_C)
     b -- biases, shape (1, 1, 1, n_C)
-    hparameters -- dict with "stride" and "pad"
+    hparameters -- dict with "stride" and "pad", optionally "dilation" (default 1)
 
     Returns:
     Z -- conv output, float64, shape (m, n_H, n_W, n_C)
     cache -- (A_prev, W, b, hparameters) for conv_backward (either module's)
     """
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
+    dilation = windows.check_dilation(hparameters)
     (f, f, n_C_prev, n_C) = np.shape(W)
-    (m, n_H, n_W, n_C) = windows.conv_out_shape(np.shape(A_prev), np.shape(W), stride, pad)
+    (m, n_H, n_W, n_C) = windows.conv_out_shape(np.shape(A_prev), np.shape(W), stride, pad, dilation)
     K = f * f * n_C_prev
 
     A_prev_pad = _padded(A_prev, pad)  # (m, n_H_prev + 2*pad, n_W_prev + 2*pad, n_C_prev)
-    cols = _window_view(A_prev_pad, f, stride, n_H, n_W)  # (m, n_H, n_W, f, f*n_C_prev), a view
+    cols = _window_view(A_prev_pad, f, stride, n_H, n_W, dilation)  # (m, n_H, n_W, f, f*n_C_prev), a view
     W_b = np.empty((K + 1, n_C))  # [W; b]: the bias is the weight of the im2col buffer's ones column
     W_b[:K], W_b[K] = np.reshape(W, (K, n_C)), np.reshape(b, n_C)
 
@@ -162,18 +174,20 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: 
     return Z, cache
 
 
-def _col2im_stride1(pad_shape: tuple, dZ: np.ndarray, W_col: np.ndarray, f: int, budget: int) -> np.ndarray:
+def _col2im_stride1(
+    pad_shape: tuple, dZ: np.ndarray, W_col: np.ndarray, f: int, budget: int, dilation: int = 1
+) -> np.ndarray:
     """col2im(W @ dZ.T) for stride 1, channel first, as whole-array slices of a flat buffer.
 
     Number the positions of the padded grid q = (i*n_H_pad + h)*n_W_pad + w, valid or not, and put
     dZ there (zeros where no window starts). Window offset (di, dj) then shifts every position by the
-    same di*n_W_pad + dj, so each offset's contribution is one contiguous slice per channel:
+    same d*(di*n_W_pad + dj) (d the dilation), so each offset's contribution is one contiguous slice per channel:
     dA_flat[c, q + di*n_W_pad + dj] += dcols_T[di, dj, c, q]. Positions without a window carry
     dZ = 0 and add zeros, wherever they land (a tail of zeros takes the last ones).
 
     Arguments:
     pad_shape -- (n_C_prev, m, n_H_pad, n_W_pad), channel-first shape of the padded input
-    dZ -- shape (m, n_H, n_W, n_C), n_H = n_H_pad - f + 1 (stride 1)
+    dZ -- shape (m, n_H, n_W, n_C), n_H = n_H_pad - dilation*(f - 1) (stride 1)
     W_col -- W as (f*f*n_C_prev, n_C)
 
     Returns:
@@ -185,7 +199,7 @@ def _col2im_stride1(pad_shape: tuple, dZ: np.ndarray, W_col: np.ndarray, f: int,
     dZ_grid = np.zeros((m, n_H_pad, n_W_pad, n_C))
     dZ_grid[:, :n_H, :n_W] = dZ
     dZ_grid = dZ_grid.reshape(Q, n_C)
-    tail = (f - 1) * (n_W_pad + 1)  # the farthest offset's overhang past the last position
+    tail = dilation * (f - 1) * (n_W_pad + 1)  # the farthest offset's overhang past the last position
     dA_flat = np.zeros((n_C_prev, Q + tail))
     rows = max(1, budget // (W_col.shape[0] * 8))
     for q0 in range(0, Q, rows):
@@ -193,7 +207,7 @@ def _col2im_stride1(pad_shape: tuple, dZ: np.ndarray, W_col: np.ndarray, f: int,
         dcols_T = (W_col @ dZ_grid[q0:q1].T).reshape(f, f, n_C_prev, q1 - q0)  # (f, f, n_C_prev, q1 - q0)
         for di in range(f):
             for dj in range(f):
-                shift = di * n_W_pad + dj
+                shift = dilation * (di * n_W_pad + dj)
                 dA_flat[:, q0 + shift : q1 + shift] += dcols_T[di, dj]
     return dA_flat[:, :Q].reshape(n_C_prev, m, n_H_pad, n_W_pad)
 
@@ -216,56 +230,136 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     """
     (A_prev, W, b, hparameters) = cache
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
-    windows.check_grad("dZ", dZ, windows.conv_out_shape(np.shape(A_prev), np.shape(W), stride, pad), "Z")
-    (m, n_H_prev, n_W_prev, n_C_prev) = np.shape(A_prev)
+    dilation = windows.check_dilation(hparameters)
+    windows.check_grad("dZ", dZ, windows.conv_out_shape(np.shape(A_prev), np.shape(W), stride, pad, dilation), "Z")
+    return _conv_grads(dZ, W, stride, pad, dilation, np.shape(A_prev), A_prev, want_dA=True)
+
+
+def _conv_grads(
+    dZ: np.ndarray,
+    W: np.ndarray,
+    stride: int,
+    pad: int,
+    dilation: int,
+    A_prev_shape: tuple,
+    A_prev: np.ndarray | None,
+    want_dA: bool,
+) -> tuple:
+    """conv_backward's work on validated arguments: (dA_prev or None, dW or None, db or None).
+
+    dW and db are computed only when A_prev is given, dA_prev only when want_dA: the transposed
+    convolution's forward pass is the dA_prev half alone, its backward pass needs the dW half.
+    """
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev_shape
     (f, f, n_C_prev, n_C) = np.shape(W)
     (m, n_H, n_W, n_C) = np.shape(dZ)
     K = f * f * n_C_prev
+    want_dW = A_prev is not None
 
-    A_prev_pad = _padded(A_prev, pad)
-    cols = _window_view(A_prev_pad, f, stride, n_H, n_W)  # (m, n_H, n_W, f, f*n_C_prev)
+    cols = None
+    if want_dW:
+        A_prev_pad = _padded(A_prev, pad)
+        cols = _window_view(A_prev_pad, f, stride, n_H, n_W, dilation)  # (m, n_H, n_W, f, f*n_C_prev)
     W_col = _float64(W).reshape(K, n_C)  # (f*f*n_C_prev, n_C)
     dZ_rows = _float64(dZ).reshape(m * n_H * n_W, n_C)
     dW_b = np.zeros((K + 1, n_C))  # [dW; db]
 
-    # Windows that do not overlap (stride >= f) take dcols = dZ @ W.T through one strided view of
-    # dA_prev_pad. Overlapping ones are added offset by offset into a channel-first dA_prev_pad
-    # from dcols.T = W @ dZ.T: then both sides of each add are long runs (a row of the image, or
-    # for stride 1 the whole batch: _col2im_stride1), not n_C_prev-element snippets, which numpy
-    # handles several times faster.
-    overlap = stride < f
-    pad_shape = (n_C_prev, m, n_H_prev + 2 * pad, n_W_prev + 2 * pad)
-    if overlap and stride == 1:
-        dA_prev_pad = _col2im_stride1(pad_shape, dZ, W_col, f, 8 * _BLOCK_BYTES)
+    # Windows that do not overlap (stride >= the window's span) take dcols = dZ @ W.T through one
+    # strided view of dA_prev_pad. Overlapping ones are added offset by offset into a channel-first
+    # dA_prev_pad from dcols.T = W @ dZ.T: then both sides of each add are long runs (a row of the
+    # image, or for stride 1 the whole batch: _col2im_stride1), not n_C_prev-element snippets, which
+    # numpy handles several times faster.
+    overlap = stride < windows.span(f, dilation)
+    n_H_pad, n_W_pad = n_H_prev + 2 * pad, n_W_prev + 2 * pad
+    pad_shape = (n_C_prev, m, n_H_pad, n_W_pad)
+    dA_prev_pad = None
+    if not want_dA:
+        pass
+    elif overlap and stride == 1:
+        dA_prev_pad = _col2im_stride1(pad_shape, dZ, W_col, f, 8 * _BLOCK_BYTES, dilation)
     elif overlap:
         dA_prev_pad = np.zeros(pad_shape)  # channel first
     else:
-        dA_prev_pad = np.zeros(A_prev_pad.shape)
-        dA_window = _window_view(dA_prev_pad, f, stride, n_H, n_W)  # writeable: no two windows share an element
+        dA_prev_pad = np.zeros((m, n_H_pad, n_W_pad, n_C_prev))
+        dA_window = _window_view(dA_prev_pad, f, stride, n_H, n_W, dilation)  # writeable: no two windows share a cell
+    scatter = want_dA and not (overlap and stride == 1)  # stride 1 is done above
     budget = 4 * _BLOCK_BYTES
-    buffer = _Im2col(cols, budget)
+    buffer = _Im2col(cols, budget) if want_dW else None
     for i0, i1, h0, h1, start, end in _blocks(m, n_H, n_W, K, budget):
         dZ_block = dZ_rows[start:end]  # (rows, n_C)
-        dW_b += buffer.fill(i0, i1, h0, h1).T @ dZ_block  # (K + 1, rows) @ (rows, n_C)
-        if not overlap:
-            dA_window[i0:i1, h0:h1] += (dZ_block @ W_col.T).reshape(i1 - i0, h1 - h0, n_W, f, f * n_C_prev)
+        if want_dW:
+            dW_b += buffer.fill(i0, i1, h0, h1).T @ dZ_block  # (K + 1, rows) @ (rows, n_C)
+        if not scatter:
             continue
-        if stride == 1:
-            continue  # done above
+        if not overlap:
+            dA_window[i0:i1, h0:h1] += (dZ_block @ W_col.T).reshape(i1 - i0, h1 - h0, n_W, *dA_window.shape[3:])
+            continue
         dcols_T = (W_col @ dZ_block.T).reshape(f, f, n_C_prev, i1 - i0, h1 - h0, n_W)
         dA_block = dA_prev_pad[:, i0:i1, h0 * stride :]  # from the block's first window row on
         for di in range(f):
             for dj in range(f):
-                dA_block[:, :, _every(stride, h1 - h0, di), _every(stride, n_W, dj)] += dcols_T[di, dj]
+                rows, cols_ = _every(stride, h1 - h0, dilation * di), _every(stride, n_W, dilation * dj)
+                dA_block[:, :, rows, cols_] += dcols_T[di, dj]
 
-    if overlap:
+    dA_prev = None
+    if want_dA and overlap:
         dA_prev = windows.unpad_hw(dA_prev_pad.transpose(1, 2, 3, 0), pad).copy()  # back to NHWC
-    else:
+    elif want_dA:
         dA_prev = windows.unpad_hw(dA_prev_pad, pad)
         if pad:
             dA_prev = dA_prev.copy()  # contiguous, and lets the padded buffer go
-    dW = dW_b[:K].reshape(f, f, n_C_prev, n_C)
-    db = dW_b[K:].reshape(1, 1, 1, n_C)
+    dW = dW_b[:K].reshape(f, f, n_C_prev, n_C) if want_dW else None
+    db = dW_b[K:].reshape(1, 1, 1, n_C) if want_dW else None
+    return dA_prev, dW, db
+
+
+def conv_transpose_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping) -> tuple:
+    """Forward pass of a transposed convolution: conv_backward's dA_prev half, with A_prev in dZ's place.
+
+    Z = crop(scatter of A_prev[i, h, w, c] * W[:, :, :, c] at (h*stride, w*stride)) + b, the
+    col2im of A_prev @ W.T; n_H = (n_H_prev - 1)*stride - 2*pad + f + output_padding.
+
+    Arguments:
+    A_prev -- input, shape (m, n_H_prev, n_W_prev, n_C_prev)
+    W -- shape (f, f, n_C, n_C_prev): the filters of the convolution whose input gradient this is
+    b -- shape (1, 1, 1, n_C)
+    hparameters -- dict with "stride", "pad", optionally "output_padding" (default 0)
+
+    Returns:
+    Z -- float64, shape (m, n_H, n_W, n_C)
+    cache -- (A_prev, W, b, hparameters) for conv_transpose_backward (either module's)
+    """
+    stride, pad, output_padding = windows.check_conv_transpose(A_prev, W, b, hparameters)
+    Z_shape = windows.conv_transpose_out_shape(np.shape(A_prev), np.shape(W), stride, pad, output_padding)
+    Z, _, _ = _conv_grads(A_prev, W, stride, pad, 1, Z_shape, None, want_dA=True)
+    Z += np.reshape(b, (1, 1, 1, -1))
+    cache = (A_prev, W, b, hparameters)
+    return Z, cache
+
+
+def conv_transpose_backward(dZ: np.ndarray, cache: tuple) -> tuple:
+    """Backward pass of a transposed convolution.
+
+    dA_prev is the convolution of dZ with W (conv_forward, no bias); dW is conv_backward's dW
+    half with dZ as the input and A_prev as the output gradient; db sums dZ over (i, h, w).
+
+    Arguments:
+    dZ -- shape (m, n_H, n_W, n_C); cache -- (A_prev, W, b, hparameters) from conv_transpose_forward
+
+    Returns:
+    dA_prev -- float64, shape (m, n_H_prev, n_W_prev, n_C_prev)
+    dW -- float64, shape (f, f, n_C, n_C_prev)
+    db -- float64, shape (1, 1, 1, n_C)
+    """
+    (A_prev, W, b, hparameters) = cache
+    stride, pad, output_padding = windows.check_conv_transpose(A_prev, W, b, hparameters)
+    Z_shape = windows.conv_transpose_out_shape(np.shape(A_prev), np.shape(W), stride, pad, output_padding)
+    windows.check_grad("dZ", dZ, Z_shape, "Z")
+    n_C_prev = np.shape(A_prev)[3]
+    conv = {"stride": stride, "pad": pad}
+    dA_prev, _ = conv_forward(dZ, W, np.zeros((1, 1, 1, n_C_prev)), conv)  # (m, n_H_prev, n_W_prev, n_C_prev)
+    _, dW, _ = _conv_grads(_float64(A_prev), W, stride, pad, 1, Z_shape, dZ, want_dA=False)
+    db = _float64(dZ).sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
     return dA_prev, dW, db
 
 

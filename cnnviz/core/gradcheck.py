@@ -144,10 +144,10 @@ def numerical_gradient_conv_weights(
     return dW, db
 
 
-def check_conv_backward(
+def conv_backward_gradients(
     A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping, dZ: np.ndarray
-) -> dict[str, float]:
-    """`difference` between cnnviz.core.fast.conv_backward and the numerical gradient of fast.conv_forward.
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """cnnviz.core.fast.conv_backward's gradients beside the numerical gradients of fast.conv_forward.
 
     Arguments:
     A_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev)
@@ -157,17 +157,48 @@ def check_conv_backward(
     dZ -- upstream gradient, shape (m, n_H, n_W, n_C) of conv_forward's output
 
     Returns:
-    errors -- {"dA_prev": float, "dW": float, "db": float}, each below 1e-7 when the backward is right
+    pairs -- {"dA_prev": (analytic, numerical), "dW": (...), "db": (...)}, each pair of one shape
     """
     _, cache = fast.conv_forward(A_prev, W, b, hparameters)
     dA_prev, dW, db = fast.conv_backward(dZ, cache)
     forward = lambda a: fast.conv_forward(a, W, b, hparameters)[0]  # noqa: E731
     num_dW, num_db = numerical_gradient_conv_weights(A_prev, W, b, hparameters, dZ)
     return {
-        "dA_prev": difference(dA_prev, numerical_gradient_per_example(forward, A_prev, dZ)),
-        "dW": difference(dW, num_dW),
-        "db": difference(db, num_db),
+        "dA_prev": (dA_prev, numerical_gradient_per_example(forward, A_prev, dZ)),
+        "dW": (dW, num_dW),
+        "db": (db, num_db),
     }
+
+
+def pool_backward_gradients(
+    A_prev: np.ndarray, hparameters: Mapping, mode: str, dA: np.ndarray, ties: str = "first"
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """cnnviz.core.fast.pool_backward's dA_prev beside the numerical gradient of fast.pool_forward.
+
+    See check_pool_backward for what happens at tied maxima. Returns {"dA_prev": (analytic, numerical)}.
+    """
+    _, cache = fast.pool_forward(A_prev, hparameters, mode)
+    dA_prev = fast.pool_backward(dA, cache, mode, ties)
+    numerical = numerical_gradient_per_example(lambda a: fast.pool_forward(a, hparameters, mode)[0], A_prev, dA)
+    return {"dA_prev": (dA_prev, numerical)}
+
+
+def differences(pairs: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    """{name: difference(analytic, numerical)} for the pairs of conv/pool_backward_gradients."""
+    return {name: difference(analytic, numerical) for name, (analytic, numerical) in pairs.items()}
+
+
+def check_conv_backward(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping, dZ: np.ndarray
+) -> dict[str, float]:
+    """`difference` between cnnviz.core.fast.conv_backward and the numerical gradient of fast.conv_forward.
+
+    Arguments: as conv_backward_gradients.
+
+    Returns:
+    errors -- {"dA_prev": float, "dW": float, "db": float}, each below 1e-7 when the backward is right
+    """
+    return differences(conv_backward_gradients(A_prev, W, b, hparameters, dZ))
 
 
 def check_pool_backward(
@@ -192,7 +223,4 @@ def check_pool_backward(
     Returns:
     errors -- {"dA_prev": float}, below 1e-7 when the backward is right
     """
-    _, cache = fast.pool_forward(A_prev, hparameters, mode)
-    dA_prev = fast.pool_backward(dA, cache, mode, ties)
-    numerical = numerical_gradient_per_example(lambda a: fast.pool_forward(a, hparameters, mode)[0], A_prev, dA)
-    return {"dA_prev": difference(dA_prev, numerical)}
+    return differences(pool_backward_gradients(A_prev, hparameters, mode, dA, ties))

@@ -121,6 +121,25 @@ def random_inputs(
     return RandomInputs(A_prev=A_prev, W=W, b=b, grad=g, cell="\n".join(lines))
 
 
+def transpose_inputs(
+    seed: int, A_prev_shape: tuple[int, int, int, int], f: int, n_C: int, values: str = "normal"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(A_prev, W, b) for conv_transpose_forward from one seeded stream, in that order.
+
+    W has the transposed convolution's layout (f, f, n_C, n_C_prev) and b (1, 1, 1, n_C); "integers"
+    as in random_inputs (A_prev in 0..4, W in {-1, 0, 1}, b = 0).
+    """
+    _check(values, "random")
+    rng = np.random.RandomState(seed)
+    (m, n_H_prev, n_W_prev, n_C_prev) = (int(n) for n in A_prev_shape)
+    if values == "integers":
+        A_prev = rng.randint(0, 5, size=(m, n_H_prev, n_W_prev, n_C_prev)).astype(np.float64)
+        W = rng.randint(-1, 2, size=(f, f, n_C, n_C_prev)).astype(np.float64)
+        return A_prev, W, np.zeros((1, 1, 1, n_C))
+    A_prev = rng.randn(m, n_H_prev, n_W_prev, n_C_prev)
+    return A_prev, rng.randn(f, f, n_C, n_C_prev), rng.randn(1, 1, 1, n_C)
+
+
 def random_cell(
     seed: int,
     A_prev_shape: tuple[int, int, int, int],

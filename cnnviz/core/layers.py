@@ -53,31 +53,34 @@ def conv_single_step(a_slice_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> 
 def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping) -> tuple:
     """Forward pass of a convolution layer.
 
-    n_H = floor((n_H_prev + 2*pad - f) / stride) + 1, same for n_W.
+    n_H = floor((n_H_prev + 2*pad - dilation*(f - 1) - 1) / stride) + 1, same for n_W
+    (dilation 1, the default: floor((n_H_prev + 2*pad - f) / stride) + 1).
 
     Arguments:
     A_prev -- activations of the previous layer, shape (m, n_H_prev, n_W_prev, n_C_prev)
     W -- weights, shape (f, f, n_C_prev, n_C)
     b -- biases, shape (1, 1, 1, n_C)
-    hparameters -- dict with "stride" and "pad"
+    hparameters -- dict with "stride" and "pad", optionally "dilation" (default 1): the window
+                   reads every dilation-th row and column, rows vert_start + dilation*k, k = 0..f-1
 
     Returns:
     Z -- conv output, shape (m, n_H, n_W, n_C)
     cache -- (A_prev, W, b, hparameters) for conv_backward
     """
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
+    d = dilation = windows.check_dilation(hparameters)  # d: the step between a window's cells
     A_prev, W, b = np.asarray(A_prev), np.asarray(W), np.asarray(b)  # nested lists work too
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
-    (m, n_H, n_W, n_C) = windows.conv_out_shape(A_prev.shape, W.shape, stride, pad)
+    (m, n_H, n_W, n_C) = windows.conv_out_shape(A_prev.shape, W.shape, stride, pad, dilation)
 
     Z = np.zeros((m, n_H, n_W, n_C))
     A_prev_pad = zero_pad(A_prev, pad)
     for i in range(m):
         a_prev_pad = A_prev_pad[i]  # (n_H_prev + 2*pad, n_W_prev + 2*pad, n_C_prev)
-        for h, w, vert_start, vert_end, horiz_start, horiz_end in windows.iter_windows(n_H, n_W, f, stride):
+        for h, w, vert_start, vert_end, horiz_start, horiz_end in windows.iter_windows(n_H, n_W, f, stride, dilation):
             for c in range(n_C):
-                a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]  # (f, f, n_C_prev)
+                a_slice_prev = a_prev_pad[vert_start:vert_end:d, horiz_start:horiz_end:d, :]  # (f, f, n_C_prev)
                 Z[i, h, w, c] = conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])
 
     cache = (A_prev, W, b, hparameters)
@@ -120,7 +123,8 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     """Backward pass of a convolution layer.
 
     For every output cell: dA_prev window += W[:,:,:,c] * dZ[i,h,w,c],
-    dW[:,:,:,c] += a_slice * dZ[i,h,w,c], db[:,:,:,c] += dZ[i,h,w,c].
+    dW[:,:,:,c] += a_slice * dZ[i,h,w,c], db[:,:,:,c] += dZ[i,h,w,c]
+    (with hparameters["dilation"] = d the window is every d-th row and column, as in conv_forward).
 
     Arguments:
     dZ -- gradient of the cost w.r.t. Z, shape (m, n_H, n_W, n_C)
@@ -133,10 +137,11 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     """
     (A_prev, W, b, hparameters) = cache
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
+    d = dilation = windows.check_dilation(hparameters)  # d: the step between a window's cells
     A_prev, W, dZ = np.asarray(A_prev), np.asarray(W), np.asarray(dZ)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
-    windows.check_grad("dZ", dZ, windows.conv_out_shape(A_prev.shape, W.shape, stride, pad), "Z")
+    windows.check_grad("dZ", dZ, windows.conv_out_shape(A_prev.shape, W.shape, stride, pad, dilation), "Z")
     (m, n_H, n_W, n_C) = dZ.shape
 
     dW = np.zeros((f, f, n_C_prev, n_C))
@@ -146,15 +151,91 @@ def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple:
     for i in range(m):
         a_prev_pad = A_prev_pad[i]
         da_prev_pad = dA_prev_pad[i]  # a view: += writes into dA_prev_pad
-        for h, w, vert_start, vert_end, horiz_start, horiz_end in windows.iter_windows(n_H, n_W, f, stride):
+        for h, w, vert_start, vert_end, horiz_start, horiz_end in windows.iter_windows(n_H, n_W, f, stride, dilation):
             for c in range(n_C):
-                a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
-                da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                a_slice = a_prev_pad[vert_start:vert_end:d, horiz_start:horiz_end:d, :]
+                da_prev_pad[vert_start:vert_end:d, horiz_start:horiz_end:d, :] += W[:, :, :, c] * dZ[i, h, w, c]
                 dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
                 db[:, :, :, c] += dZ[i, h, w, c]
 
     # The course's da_prev_pad[pad:-pad, pad:-pad] is empty when pad == 0; unpad_hw is not.
     dA_prev = windows.unpad_hw(dA_prev_pad, pad).copy()
+    return dA_prev, dW, db
+
+
+def conv_transpose_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: Mapping) -> tuple:
+    """Forward pass of a transposed convolution: each input cell scatters value * filter into the output.
+
+    For every input cell: Z_pad window += A_prev[i,h,w,c] * W[:,:,:,c] (the window at h*stride,
+    w*stride, f x f, over all n_C output channels); then the pad ring is cropped and b added.
+    It is conv_backward's dA_prev computation: with W the filters of a convolution (stride, pad),
+    conv_transpose_forward(dZ, W, 0, hparameters)[0] is that convolution's dA_prev.
+    n_H = (n_H_prev - 1)*stride - 2*pad + f + output_padding, same for n_W.
+
+    Arguments:
+    A_prev -- input, shape (m, n_H_prev, n_W_prev, n_C_prev)
+    W -- weights, shape (f, f, n_C, n_C_prev): the filters of the convolution whose input gradient this is
+    b -- biases, shape (1, 1, 1, n_C)
+    hparameters -- dict with "stride" and "pad", optionally "output_padding" (default 0, at most
+                   stride - 1): rows/columns added at the bottom/right, the ones a stride leaves unread
+
+    Returns:
+    Z -- output, shape (m, n_H, n_W, n_C)
+    cache -- (A_prev, W, b, hparameters) for conv_transpose_backward
+    """
+    stride, pad, output_padding = windows.check_conv_transpose(A_prev, W, b, hparameters)
+    A_prev, W, b = np.asarray(A_prev), np.asarray(W), np.asarray(b)
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C, n_C_prev) = W.shape
+    (m, n_H, n_W, n_C) = windows.conv_transpose_out_shape(A_prev.shape, W.shape, stride, pad, output_padding)
+
+    Z_pad = np.zeros((m, n_H + 2 * pad, n_W + 2 * pad, n_C))
+    for i in range(m):
+        z_pad = Z_pad[i]  # a view: += writes into Z_pad
+        for h, w, vert_start, vert_end, horiz_start, horiz_end in windows.iter_windows(n_H_prev, n_W_prev, f, stride):
+            for c in range(n_C_prev):
+                z_pad[vert_start:vert_end, horiz_start:horiz_end, :] += A_prev[i, h, w, c] * W[:, :, :, c]
+
+    Z = Z_pad[:, pad : pad + n_H, pad : pad + n_W, :] + b  # crop the pad ring (right for pad == 0), add b
+    cache = (A_prev, W, b, hparameters)
+    return Z, cache
+
+
+def conv_transpose_backward(dZ: np.ndarray, cache: tuple) -> tuple:
+    """Backward pass of a transposed convolution: every input cell reads back its output window.
+
+    dA_prev[i,h,w,c] = sum(dZ_pad window * W[:,:,:,c]) (a convolution of dZ with W),
+    dW[:,:,:,c] += dZ_pad window * A_prev[i,h,w,c], db = sum of dZ over (i, h, w).
+
+    Arguments:
+    dZ -- gradient of the cost w.r.t. Z, shape (m, n_H, n_W, n_C)
+    cache -- (A_prev, W, b, hparameters) from conv_transpose_forward
+
+    Returns:
+    dA_prev -- shape (m, n_H_prev, n_W_prev, n_C_prev)
+    dW -- shape (f, f, n_C, n_C_prev)
+    db -- shape (1, 1, 1, n_C)
+    """
+    (A_prev, W, b, hparameters) = cache
+    stride, pad, output_padding = windows.check_conv_transpose(A_prev, W, b, hparameters)
+    A_prev, W, dZ = np.asarray(A_prev), np.asarray(W), np.asarray(dZ)
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C, n_C_prev) = W.shape
+    windows.check_grad(
+        "dZ", dZ, windows.conv_transpose_out_shape(A_prev.shape, W.shape, stride, pad, output_padding), "Z"
+    )
+
+    dA_prev = np.zeros(A_prev.shape)
+    dW = np.zeros(W.shape)
+    db = np.sum(dZ, axis=(0, 1, 2)).reshape(1, 1, 1, n_C)
+    dZ_pad = zero_pad(dZ, pad)  # (m, n_H + 2*pad, n_W + 2*pad, n_C): the cropped ring gets no gradient
+    for i in range(m):
+        dz_pad = dZ_pad[i]
+        for h, w, vert_start, vert_end, horiz_start, horiz_end in windows.iter_windows(n_H_prev, n_W_prev, f, stride):
+            for c in range(n_C_prev):
+                dz_slice = dz_pad[vert_start:vert_end, horiz_start:horiz_end, :]  # (f, f, n_C)
+                dA_prev[i, h, w, c] = np.sum(dz_slice * W[:, :, :, c])
+                dW[:, :, :, c] += dz_slice * A_prev[i, h, w, c]
     return dA_prev, dW, db
 
 

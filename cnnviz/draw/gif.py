@@ -2,7 +2,8 @@
 
 Nothing here knows a lesson: panels, overlays, numbers and colours all come from the board
 (cnnviz.steps.storyboard) and its style (cnnviz.steps.style). Frames are sampled with
-trace.frame_indices (every k-th step past `max_frames`, the last always included). Images are
+trace.frame_indices: every step by default, or every k-th past `max_frames` (the last always
+included), and then the frames say so. Sized for a slide: 1280 px wide, numbers up to 18 px. Images are
 quantized to one fixed palette without dithering, so flat cells stay flat and every role colour
 is exact (tests check pixels).
 """
@@ -18,15 +19,19 @@ from PIL import Image, ImageDraw, ImageFont
 from cnnviz.steps import narration, style, trace
 from cnnviz.steps import storyboard as S
 
-WIDTH = 1000  # target image width in pixels
+WIDTH = 1280  # target image width in pixels: a slide's width
 MARGIN = 12
 GAP = 14  # between panels of a group
 GROUP_GAP = 28  # between groups
-TITLE_H = 18
-MAX_CELL = 46
+TITLE_H = 22
+TITLE_FONT = 16
+MAX_CELL = 60
 MIN_CELL = 8
 MIN_NUMBER_CELL = 30  # print numbers in cells at least this wide
-LINE_H = 17
+LINE_H = 24
+CAPTION_FONT = 18
+LEGEND_FONT = 15
+MAX_NUMBER_FONT = 18
 
 
 def _rgb(c: str) -> tuple[int, int, int]:
@@ -57,6 +62,14 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
+@lru_cache(maxsize=512)
+def _fitting(text_len: int, cell: int, size: int) -> int:
+    """The largest font size <= size at which a number of text_len characters fits a cell (4 px inside its frame)."""
+    while size > 8 and _font(size).getlength("-" + "8" * (text_len - 1)) > cell - 8:
+        size -= 1
+    return size
+
+
 @lru_cache(maxsize=4096)
 def _tile(cell: int, fill: tuple, grid: tuple, text: str, size: int) -> Image.Image:
     """One cell: its fill, grid outline and number (rendered once per distinct look, then pasted)."""
@@ -64,24 +77,25 @@ def _tile(cell: int, fill: tuple, grid: tuple, text: str, size: int) -> Image.Im
     d = ImageDraw.Draw(tile)
     d.rectangle((0, 0, cell, cell), outline=grid)
     if text:
-        d.text((cell / 2, cell / 2), text, fill=style.text_rgb(fill), font=_font(size), anchor="mm")
+        font = _font(_fitting(len(text), cell, size))
+        d.text((cell / 2, cell / 2), text, fill=style.text_rgb(fill), font=font, anchor="mm")
     return tile
 
 
-def layout(board: dict) -> dict:
+def layout(board: dict, width: int = WIDTH) -> dict:
     """Where each shown panel goes: {"cell": px, "panels": {name: (x0, y0)}, "width", "caption_y"}.
 
-    Panels of one group sit side by side; groups flow left to right and wrap at WIDTH. Panels
+    Panels of one group sit side by side; groups flow left to right and wrap at `width`. Panels
     behind a toggle are not drawn (toggles start off). (x0, y0) is the top-left of cell (0, 0).
     """
     shown = [p for p in board["panels"] if not p.get("toggle")]
     groups: dict[str, list[dict]] = {}
     for p in shown:
         groups.setdefault(p["group"], []).append(p)
-    usable = WIDTH - 2 * MARGIN
+    usable = width - 2 * MARGIN
     widest = max(sum(p["shape"][1] for p in ps) + (len(ps) - 1) * GAP / MAX_CELL for ps in groups.values())
     cell = int(max(MIN_CELL, min(MAX_CELL, (usable - GAP * 3) / widest)))
-    font = _font(12)
+    font = _font(TITLE_FONT)
     slot = {  # a panel's width on the image: its cells, or its title's longest word if that is wider
         p["name"]: int(max(p["shape"][1] * cell, max(font.getlength(word) for word in p["title"].split(" ")) + 4))
         for p in shown
@@ -94,7 +108,7 @@ def layout(board: dict) -> dict:
         w = sum(slot[p["name"]] for p in ps) + GAP * (len(ps) - 1)
         title_h = TITLE_H * max(len(titles[p["name"]]) for p in ps)
         h = title_h + max(p["shape"][0] for p in ps) * cell
-        if x > MARGIN and x + w > WIDTH - MARGIN:
+        if x > MARGIN and x + w > width - MARGIN:
             x, y, row_h = MARGIN, y + row_h + GROUP_GAP, 0
         px = x
         for p in ps:
@@ -108,14 +122,14 @@ def layout(board: dict) -> dict:
         "panels": positions,
         "titles": titles,
         "title_h": title_hs,
-        "width": WIDTH,
+        "width": width,
         "caption_y": y + row_h + GROUP_GAP // 2,
     }
 
 
 def _wrap(text: str, width_px: int) -> list[str]:
-    """A title broken at spaces into lines that fit width_px (12 px font)."""
-    font = _font(12)
+    """A title broken at spaces into lines that fit width_px (TITLE_FONT)."""
+    font = _font(TITLE_FONT)
     lines, cur = [], ""
     for word in text.split(" "):
         trial = f"{cur} {word}" if cur else word
@@ -132,31 +146,38 @@ def _cell_box(pos: tuple[int, int], cell: int, r0: int, r1: int, c0: int, c1: in
     return x0 + c0 * cell, y0 + r0 * cell, x0 + c1 * cell, y0 + r1 * cell
 
 
-def _caption_lines(board: dict, k: int, decimals: int) -> list[str]:
+def _caption_lines(board: dict, k: int, decimals: int, every: int = 1) -> list[str]:
     s = board["steps"][k]
     where = f" ({s['h']}, {s['w']})" if s["h"] is not None else ""
-    lines = [f"{board['title']}   step {k + 1} / {board['n_steps']}: {s['label']}{where}"]
+    skips = f"   (a frame every {every} steps)" if every > 1 else ""
+    lines = [f"{board['title']}   step {k + 1} / {board['n_steps']}: {s['label']}{where}{skips}"]
     lines += [narration.line_text(line, decimals) for line in s["numbers"]]
     return lines
 
 
-def _draw_frame(board: dict, geo: dict, k: int, values: dict, decimals: int, caption_h: int) -> Image.Image:
+def _constant(board: dict, p: dict) -> bool:
+    """A panel that looks the same in every frame (an input or a filter): drawn once, on the base image."""
+    return not p["accumulates"] and p.get("written_at") is None
+
+
+def _number_size(cell: int, decimals: int) -> int:
+    """One font size for a board's numbers: as large as a cell allows for "-0.00" at `decimals`, at most 18 px."""
+    return _fitting(decimals + 3, cell, max(9, min(MAX_NUMBER_FONT, int(cell * 0.4))))
+
+
+def _draw_panels(img: Image.Image, board: dict, geo: dict, k: int, values: dict, decimals: int, which) -> None:
+    """The cells (fill, grid, number) of the panels `which(panel)` selects, as at step k."""
+    d = ImageDraw.Draw(img)
     roles = board["style"]["roles"]
     cell = geo["cell"]
-    img = Image.new("RGB", (geo["width"], geo["caption_y"] + caption_h), _rgb(board["style"]["background"]))
-    d = ImageDraw.Draw(img)
-    text_rgb = _rgb(board["style"]["text"])
     grid = _rgb(board["style"]["grid"])
     numbers = cell >= MIN_NUMBER_CELL
-    num_size = max(9, min(13, cell // 3))
-    step = board["steps"][k]
+    num_size = _number_size(cell, decimals)
     for p in board["panels"]:
         name = p["name"]
-        if name not in geo["panels"]:
+        if name not in geo["panels"] or not which(p):
             continue
         pos = geo["panels"][name]
-        for n, line in enumerate(geo["titles"][name]):
-            d.text((pos[0], pos[1] - geo["title_h"][name] + 2 + n * TITLE_H), line, fill=text_rgb, font=_font(12))
         vals = values[name]
         hidden = S.not_yet(board, name, k)
         rows, cols = p["shape"]
@@ -169,6 +190,36 @@ def _draw_frame(board: dict, geo: dict, k: int, values: dict, decimals: int, cap
                 fill = style.cell_rgb(float(vals[r, c]), p["scale"])
                 text = style.fmt(vals[r, c], decimals) if numbers else ""
                 img.paste(_tile(cell, fill, grid, text, num_size), box[:2])
+
+
+def _draw_base(board: dict, geo: dict, values: dict, decimals: int, caption_h: int) -> Image.Image:
+    """What every frame shares: the background, the titles and the constant panels."""
+    img = Image.new("RGB", (geo["width"], geo["caption_y"] + caption_h), _rgb(board["style"]["background"]))
+    d = ImageDraw.Draw(img)
+    text_rgb = _rgb(board["style"]["text"])
+    for p in board["panels"]:
+        name = p["name"]
+        if name not in geo["panels"]:
+            continue
+        pos = geo["panels"][name]
+        for n, line in enumerate(geo["titles"][name]):
+            xy = (pos[0], pos[1] - geo["title_h"][name] + 2 + n * TITLE_H)
+            d.text(xy, line, fill=text_rgb, font=_font(TITLE_FONT))
+    _draw_panels(img, board, geo, 0, values, decimals, lambda p: _constant(board, p))
+    return img
+
+
+def _draw_frame(
+    board: dict, geo: dict, k: int, values: dict, decimals: int, base: Image.Image, every: int = 1
+) -> Image.Image:
+    roles = board["style"]["roles"]
+    cell = geo["cell"]
+    img = base.copy()
+    d = ImageDraw.Draw(img)
+    text_rgb = _rgb(board["style"]["text"])
+    numbers = cell >= MIN_NUMBER_CELL
+    step = board["steps"][k]
+    _draw_panels(img, board, geo, k, values, decimals, lambda p: not _constant(board, p))
 
     def rects(by_role: dict, role: str):
         for name, rs in by_role.get(role, {}).items():
@@ -203,42 +254,53 @@ def _draw_frame(board: dict, geo: dict, k: int, values: dict, decimals: int, cap
             d.ellipse((cx - rad, cy - rad, cx + rad, cy + rad), fill=_rgb(roles[role]))
 
     y = geo["caption_y"]
-    font = _font(13)
-    for line in _caption_lines(board, k, decimals):
+    font = _font(CAPTION_FONT)
+    for line in _caption_lines(board, k, decimals, every):
         d.text((MARGIN, y), line, fill=text_rgb, font=font)
         y += LINE_H
     x = MARGIN
     y += 4
     for role, words in board["legend"].items():
         label = f"{words}" + (f" ({board['tie_rule']})" if role == "chosen_max" and "tie_rule" in board else "")
-        w = d.textlength(label, font=_font(11))
+        w = d.textlength(label, font=_font(LEGEND_FONT))
         if x + 16 + w > geo["width"] - MARGIN and x > MARGIN:
             x, y = MARGIN, y + LINE_H
-        d.rectangle((x, y + 2, x + 10, y + 12), fill=_rgb(roles[role]))
-        d.text((x + 14, y), label, fill=text_rgb, font=_font(11))
-        x += int(16 + w + 14)
+        d.rectangle((x, y + 3, x + 14, y + 17), fill=_rgb(roles[role]))
+        d.text((x + 18, y), label, fill=text_rgb, font=_font(LEGEND_FONT))
+        x += int(20 + w + 16)
     return img
 
 
-def board_gif(board: dict, max_frames: int = 48, frame_ms: int = 700, decimals: int = 2) -> bytes:
-    """An animated GIF of a storyboard: one frame per sampled step (at most max_frames, the last included).
+def frame_steps(n_steps: int, max_frames: int | None = None) -> list[int]:
+    """The steps a GIF shows: every one (max_frames None), or trace.frame_indices(n_steps, max_frames)."""
+    return list(range(n_steps)) if max_frames is None else trace.frame_indices(n_steps, max_frames)
+
+
+def board_gif(
+    board: dict, max_frames: int | None = None, frame_ms: int = 700, decimals: int = 2, width: int = WIDTH
+) -> bytes:
+    """An animated GIF of a storyboard: one frame per step (or per sampled step past max_frames, the last included).
 
     Arguments:
-    board -- a storyboard (cnnviz.steps.storyboard); max_frames -- frame cap; frame_ms -- ms per frame
-    decimals -- the number precision in cells and captions (2, 4 or 8)
+    board -- a storyboard (cnnviz.steps.storyboard)
+    max_frames -- None: every step; else at most this many frames, every k-th step, and each frame says so
+    frame_ms -- ms per frame; decimals -- the number precision in cells and captions (2, 4 or 8)
+    width -- the image's width in pixels (a slide's 1280 by default)
 
     Returns:
     gif -- the GIF file's bytes
     """
-    geo = layout(board)
-    frames_at = trace.frame_indices(board["n_steps"], max_frames)
+    geo = layout(board, width)
+    frames_at = frame_steps(board["n_steps"], max_frames)
+    every = frames_at[1] - frames_at[0] if len(frames_at) > 1 else 1
     n_lines = 1 + max(len(s["numbers"]) for s in board["steps"])
     caption_h = n_lines * LINE_H + 4 * LINE_H + MARGIN
     pal, _ = _palette()
     replay = S.Replay(board)  # the storyboard's own replay (the player's JS mirrors it)
+    base = _draw_base(board, geo, replay.values, decimals, caption_h)
     frames = []
     for k in frames_at:
-        rgb = _draw_frame(board, geo, k, replay.to(k), decimals, caption_h)
+        rgb = _draw_frame(board, geo, k, replay.to(k), decimals, base, every)
         frames.append(rgb.quantize(palette=pal, dither=Image.Dither.NONE))
     buf = io.BytesIO()
     frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
@@ -252,8 +314,10 @@ def conv_forward_gif(
     hparameters: dict,
     i: int = 0,
     c: int = 0,
-    max_frames: int = 48,
+    max_frames: int | None = None,
     frame_ms: int = 700,
+    width: int = WIDTH,
 ) -> bytes:
     """board_gif of conv_forward_board (the Feature maps page and the home preview call this)."""
-    return board_gif(S.conv_forward_board(A_prev, W, b, hparameters, i, c), max_frames=max_frames, frame_ms=frame_ms)
+    board = S.conv_forward_board(A_prev, W, b, hparameters, i, c)
+    return board_gif(board, max_frames=max_frames, frame_ms=frame_ms, width=width)

@@ -66,7 +66,7 @@ class LoadedImage:
 
     array -- float32, shape (H, W, C) with C = 1 (grayscale) or 3 (RGB), values in [0, 1];
              read-only (copy it before changing it)
-    notes -- sentences for the user about what was done ("Downscaled from 6000x4000 to ...")
+    notes -- sentences for the user about what was done ("Downscaled from 4000×6000 to ...", n_H × n_W)
     original_size -- (width, height) of the image as displayed, i.e. after the EXIF rotation
     mode -- the file's Pillow mode ("RGB", "P", "I;16", "CMYK", ...)
     format -- the file's format ("PNG", "JPEG", ...)
@@ -145,8 +145,8 @@ def load_image(data: bytes, max_side: int = 1024, grayscale: bool = False) -> Lo
             new_size = _fit(im.size, max_side)
             im = im.resize(new_size, Image.Resampling.LANCZOS, reducing_gap=2.0)
             notes.append(
-                f"Downscaled from {displayed[0]}x{displayed[1]} to {new_size[0]}x{new_size[1]} for speed "
-                f"(longest side {max_side} pixels)."
+                f"Downscaled from {displayed[1]}×{displayed[0]} to {new_size[1]}×{new_size[0]} pixels "
+                f"(n_H × n_W: rows × columns) for speed (longest side {max_side} pixels)."
             )
         array = _to_float(im, notes)
     except ImageError:
@@ -227,10 +227,11 @@ def _looks_like_text(head: bytes) -> bool:
 def _check_pixels(width: int, height: int) -> None:
     """Refuse images whose header declares more than MAX_PIXELS pixels (nothing decoded yet)."""
     if width < 1 or height < 1:
-        raise ImageError(f"The image declares a size of {width}x{height} pixels; it has no pixels to show.")
+        raise ImageError(f"The image declares {height}×{width} pixels (rows × columns); it has no pixels to show.")
     if width * height > MAX_PIXELS:
         raise ImageError(
-            f"The image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); the limit is "
+            f"The image is {height}×{width} pixels, rows × columns ({width * height / 1e6:.0f} megapixels); "
+            "the limit is "
             f"{MAX_PIXELS / 1e6:.0f} megapixels. It was refused before decoding (a small file that declares "
             "a huge image is a decompression bomb). Downscale it and try again."
         )

@@ -8,7 +8,8 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
 
     {
       "version": 2,                          # 2: style carries the text-colour rule; typed in schema.py
-      "lesson": "zero_pad" | "conv_forward" | "pool_forward" | "conv_backward" | "pool_backward",
+      "lesson": "zero_pad" | "conv_forward" | "pool_forward" | "conv_backward" | "pool_backward"
+                | "conv_transpose_forward" (cnnviz/steps/transposed.py),
       "title": "conv_forward, example i = 0, filter c = 0",
       "n_steps": int,                        # == len(steps); steps[k] is loop iteration k (h outer, w inner)
       "panels": [Panel, ...],                # drawing order only; everything else refers to panel["name"]
@@ -227,14 +228,14 @@ def _ring(n_rows: int, n_cols: int, pad: int) -> list[list[int]]:
     ]
 
 
-def _skipped(n_H_prev: int, n_W_prev: int, f: int, stride: int, pad: int) -> list[list[int]]:
+def _skipped(n_H_prev: int, n_W_prev: int, f: int, stride: int, pad: int, dilation: int = 1) -> list[list[int]]:
     """Rows and columns (of the padded grid) no window reads: windows.uncovered, as rectangles."""
     n_rows, n_cols = n_H_prev + 2 * pad, n_W_prev + 2 * pad
     rects = []
-    rows = windows.uncovered(n_H_prev, f, stride, pad)
+    rows = windows.uncovered(n_H_prev, f, stride, pad, dilation)
     if rows:
         rects.append(_rect(rows[0], n_rows, 0, n_cols))
-    cols = windows.uncovered(n_W_prev, f, stride, pad)
+    cols = windows.uncovered(n_W_prev, f, stride, pad, dilation)
     if cols:
         rects.append(_rect(0, n_rows, cols[0], n_cols))
     return rects
@@ -251,6 +252,13 @@ def _line(text: str, *vals: float) -> dict:
 
 def _win(step) -> list[int]:
     return _rect(step.vert_start, step.vert_end, step.horiz_start, step.horiz_end)
+
+
+def _wins(step, f: int, dilation: int = 1) -> list[list[int]]:
+    """The cells a window reads: one rectangle, or with dilation > 1 its f*f cells with the holes between."""
+    if dilation == 1:
+        return [_win(step)]
+    return [_cell(step.vert_start + dilation * r, step.horiz_start + dilation * q) for r in range(f) for q in range(f)]
 
 
 def _cell(h: int, w: int) -> list[int]:
@@ -325,10 +333,11 @@ def conv_forward_board(
     """
     steps = trace.trace_conv_forward(A_prev, W, b, hparameters, i, c)
     stride, pad = int(hparameters["stride"]), int(hparameters["pad"])
+    d = windows.check_dilation(hparameters)
     A_prev, W = np.asarray(A_prev, dtype=np.float64), np.asarray(W, dtype=np.float64)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
-    (m, n_H, n_W, n_C) = windows.conv_out_shape(A_prev.shape, W.shape, stride, pad)
+    (m, n_H, n_W, n_C) = windows.conv_out_shape(A_prev.shape, W.shape, stride, pad, d)
     a_prev_pad = layers.zero_pad(A_prev[i : i + 1], pad)[0]
     Z_c = np.array([s.z for s in steps]).reshape(n_H, n_W)
     chans = range(n_C_prev)
@@ -362,23 +371,25 @@ def conv_forward_board(
     )
     static = {
         "pad_ring": _static_rects(inp, _ring(n_H_prev + 2 * pad, n_W_prev + 2 * pad, pad)),
-        "skipped": _static_rects(inp, _skipped(n_H_prev, n_W_prev, f, stride, pad)),
+        "skipped": _static_rects(inp, _skipped(n_H_prev, n_W_prev, f, stride, pad, d)),
     }
-    code = narration.code("conv_forward")
+    code = narration.code("conv_forward", dilation=d)
+    step_d = f":{d}" if d > 1 else ""  # the slices' step, written only when the window has holes
     out = []
     for s in steps:
         sums = [float(np.sum(s.product[:, :, k], dtype=np.float64)) for k in chans]
+        rows, cols = f"{s.vert_start}:{s.vert_end}{step_d}", f"{s.horiz_start}:{s.horiz_end}{step_d}"
         terms = " + ".join(f"{{{k}}}" for k in chans)
         numbers = [
-            _line(f"a_slice_prev = a_prev_pad[{s.vert_start}:{s.vert_end}, {s.horiz_start}:{s.horiz_end}, :]"),
+            _line(f"a_slice_prev = a_prev_pad[{rows}, {cols}, :]"),
             _line(
                 f"sum(a_slice_prev * W[:, :, :, {c}]) = {terms} = {{{n_C_prev}}}   (one term per channel)", *sums, s.s
             ),
             _line(f"Z[{i}, {s.h}, {s.w}, {c}] = sum + b[0, 0, 0, {c}] = {{0}} + {{1}} = {{2}}", s.s, s.b, s.z),
         ]
-        notes = narration.notes("conv_forward", s, stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C)
+        notes = narration.notes("conv_forward", s, stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C, dilation=d)
         sets = {f"product/{k}": [0, f, 0, f, b64(s.product[:, :, k])] for k in chans}
-        overlays = {"window": {name: [_win(s)] for name in inp}, "written": {"Z": [_cell(s.h, s.w)]}}
+        overlays = {"window": {name: _wins(s, f, d) for name in inp}, "written": {"Z": [_cell(s.h, s.w)]}}
         out.append(_step(s, overlays, sets, numbers, notes))
     title = f"conv_forward, example i = {i}, filter c = {c}"
     return _board("conv_forward", title, panels, static, out, code)
@@ -580,6 +591,7 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     dA_prev_all, _, _ = layers.conv_backward(dZ, cache)
     A_prev, W, dZ = (np.asarray(a, dtype=np.float64) for a in (A_prev, W, dZ))
     stride, pad = int(hparameters["stride"]), int(hparameters["pad"])
+    d = windows.check_dilation(hparameters)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
     (m, n_H, n_W, n_C) = dZ.shape
@@ -588,34 +600,57 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     inp, share, dw = ([f"{a}/{k}" for k in chans] for a in ("a_prev_pad", "dA_prev_pad", "dW"))
     last = steps[-1]
     share_final = last.dA_prev_pad
-    code = narration.code("conv_backward")
+    code = narration.code("conv_backward", dilation=d)
     out = []
     for s in steps:
         # The course's three updates, replayed by the renderers from constant panels (see "adds"):
         # da_prev_pad window += W[:, :, k, c] * dz; dW[:, :, k, c] += a_slice[:, :, k] * dz; db += dZ[i, h, w, c]
-        adds = {share[k]: [*_win(s), f"W/{k}", 0, 0, s.dz] for k in chans}
-        adds.update({dw[k]: [0, f, 0, f, inp[k], s.vert_start, s.horiz_start, s.dz] for k in chans})
+        sets = {}
+        if d == 1:
+            adds = {share[k]: [*_win(s), f"W/{k}", 0, 0, s.dz] for k in chans}
+            adds.update({dw[k]: [0, f, 0, f, inp[k], s.vert_start, s.horiz_start, s.dz] for k in chans})
+        else:  # a window with holes: W with its holes (zeros: x + 0 * dz == x) is added; dW's totals are set
+            adds = {share[k]: [*_win(s), f"W_dilated/{k}", 0, 0, s.dz] for k in chans}
+            sets = {dw[k]: [0, f, 0, f, b64(s.dW_c[:, :, k])] for k in chans}
         adds["db"] = [0, 1, 0, 1, "dZ", s.h, s.w, 1.0]
         overlays = {
             "written": {"dZ": [_cell(s.h, s.w)]},
-            "window": {name: [_win(s)] for name in inp},
-            "receives": {name: [_win(s)] for name in share},  # dW/k and db receive at every step: static
+            "window": {name: _wins(s, f, d) for name in inp},
+            "receives": {name: _wins(s, f, d) for name in share},  # dW/k and db receive at every step: static
         }
-        win = f"{s.vert_start}:{s.vert_end}, {s.horiz_start}:{s.horiz_end}"
+        step_d = f":{d}" if d > 1 else ""
+        win = f"{s.vert_start}:{s.vert_end}{step_d}, {s.horiz_start}:{s.horiz_end}{step_d}"
         numbers = [
             _line(f"dZ[{i}, {s.h}, {s.w}, {c}] = {{0}}", s.dz),
             _line(f"da_prev_pad[{win}, :] += W[:, :, :, {c}] * {{0}}", s.dz),
             _line(f"dW[:, :, :, {c}] += a_slice * {{0}}", s.dz),
             _line(f"db[0, 0, 0, {c}] += {{0}}  ->  {{1}}", s.dz, s.db_c),
         ]
-        notes = narration.notes("conv_backward", s, stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C)
-        out.append(_step(s, overlays, {}, numbers, notes, adds))
+        notes = narration.notes("conv_backward", s, stride=stride, f=f, n_H=n_H, n_W=n_W, n_C=n_C, dilation=d)
+        out.append(_step(s, overlays, sets, numbers, notes, adds))
     sc_in, sc_w = _signed(a_prev_pad), _signed(W[:, :, :, c])
     sc_dz = _signed(dZ[i, :, :, c])
     sc_da = _signed(dA_prev_all[i], share_final)
     sc_dw = _signed(last.dW_c, np.array([last.db_c]))
     panels = [_panel("dZ", "dZ", c, f"dZ[{i}, :, :, {c}]", "dZ", "gradient", dZ[i, :, :, c], sc_dz)]
     panels += [_panel(f"W/{k}", "W", k, f"W[:, :, {k}, {c}]", "W", "filter", W[:, :, k, c], sc_w) for k in chans]
+    if d > 1:  # the filter as the window lays it out: its f x f cells dilation apart, zeros in the holes
+        span = windows.span(f, d)
+        holed = np.zeros((span, span, n_C_prev))
+        holed[::d, ::d, :] = W[:, :, :, c]
+        panels += [
+            _panel(
+                f"W_dilated/{k}",
+                "W",
+                k,
+                f"W[:, :, {k}, {c}] with dilation {d}",
+                "W_dilated",
+                "filter",
+                holed[:, :, k],
+                sc_w,
+            )
+            for k in chans
+        ]
     panels += [
         _panel(
             inp[k], "a_prev_pad", k, f"A_prev_pad[{i}, :, :, {k}]", "a_prev_pad", "input", a_prev_pad[:, :, k], sc_in
@@ -678,7 +713,7 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
         )
     )
     ring = _ring(n_H_prev + 2 * pad, n_W_prev + 2 * pad, pad)
-    skipped = _skipped(n_H_prev, n_W_prev, f, stride, pad)
+    skipped = _skipped(n_H_prev, n_W_prev, f, stride, pad, d)
     static = {
         "pad_ring": _static_rects(inp + share, ring),
         "skipped": _static_rects(inp + share, skipped),

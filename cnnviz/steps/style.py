@@ -21,6 +21,7 @@ __all__ = [
     "BACKGROUND",
     "DECIMALS",
     "DIVERGING",
+    "GRADIENT_COLOURS",
     "GRID",
     "LEGEND",
     "LEGEND_BY_LESSON",
@@ -72,6 +73,8 @@ TEXT = "#111111"
 TEXT_ON_DARK = "#ffffff"
 GRID = "#bdbdbd"
 BACKGROUND = "#ffffff"
+# One colour per gradient in the gradient-check scatter (Okabe-Ito: told apart with any colour vision).
+GRADIENT_COLOURS: dict[str, str] = {"dA_prev": "#0072b2", "dW": "#e69f00", "db": "#009e73"}
 
 TIE_WORDS = {
     "first": "first maximum only (what PyTorch does)",
@@ -95,6 +98,12 @@ LEGEND_BY_LESSON: dict[str, dict[str, str]] = {
     "zero_pad": {"window": "X, copied into the middle of X_pad", "written": "the cells this step writes"},
     "conv_backward": {"written": "the gradient cell dZ[i, h, w, c] this step reads"},
     "pool_backward": {"written": "the gradient cell dA[i, h, w, c] this step reads"},
+    "conv_transpose_forward": {
+        "written": "INPUT cell A_prev[i, h, w, c] this step reads (last step: the OUTPUT Z kept by the crop)",
+        "window": "the filter W[:, :, k, c] this step scales",
+        "receives": "OUTPUT cells that get value * W[:, :, k, c] at this step (overlaps add up)",
+        "pad_ring": "the pad ring of Z_pad, cropped at the end",
+    },
 }
 
 DECIMALS = (2, 4, 8)

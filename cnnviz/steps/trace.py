@@ -87,7 +87,8 @@ class Step:
 class ConvStep(Step):
     """Z[i,h,w,c] = sum(a_slice * W[:,:,:,c]) + b[c].
 
-    a_slice -- A_prev_pad[i, vert_start:vert_end, horiz_start:horiz_end, :], shape (f, f, n_C_prev)
+    a_slice -- A_prev_pad[i, vert_start:vert_end:d, horiz_start:horiz_end:d, :], shape (f, f, n_C_prev)
+               (d = hparameters["dilation"], 1 by default: vert_end - vert_start = d*(f - 1) + 1)
     product -- a_slice * W[:,:,:,c], shape (f, f, n_C_prev)
     s -- sum(product), b -- b[0,0,0,c], z -- s + b, the value written to Z[i,h,w,c]
     """
@@ -231,18 +232,19 @@ def trace_conv_forward(
     steps -- n_H * n_W ConvSteps, h outer, w inner; steps[k].z == conv_forward(...)[0][i, h, w, c]
     """
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
+    d = dilation = windows.check_dilation(hparameters)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
     i = _check_index("i", i, m, "A_prev's batch (m)")
     c = _check_index("c", c, n_C, "W's output channels (n_C)")
-    (m, n_H, n_W, n_C) = windows.conv_out_shape(A_prev.shape, W.shape, stride, pad)
+    (m, n_H, n_W, n_C) = windows.conv_out_shape(A_prev.shape, W.shape, stride, pad, dilation)
 
     a_prev_pad = layers.zero_pad(A_prev[i : i + 1], pad)[0]  # (n_H_prev + 2*pad, n_W_prev + 2*pad, n_C_prev)
     W_c = W[:, :, :, c]  # (f, f, n_C_prev)
     b_c = b[:, :, :, c]  # (1, 1, 1)
     steps = []
-    for k, win in enumerate(windows.iter_windows(n_H, n_W, f, stride)):
-        a_slice = a_prev_pad[win.vert_start : win.vert_end, win.horiz_start : win.horiz_end, :]
+    for k, win in enumerate(windows.iter_windows(n_H, n_W, f, stride, dilation)):
+        a_slice = a_prev_pad[win.vert_start : win.vert_end : d, win.horiz_start : win.horiz_end : d, :]
         product = np.multiply(a_slice, W_c)
         z = layers.conv_single_step(a_slice, W_c, b_c)  # the very call conv_forward makes
         steps.append(
@@ -309,9 +311,10 @@ def trace_conv_backward(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     """
     (A_prev, W, b, hparameters) = cache
     stride, pad = windows.check_conv(A_prev, W, b, hparameters)
+    d = dilation = windows.check_dilation(hparameters)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
-    windows.check_grad("dZ", dZ, windows.conv_out_shape(A_prev.shape, W.shape, stride, pad), "Z")
+    windows.check_grad("dZ", dZ, windows.conv_out_shape(A_prev.shape, W.shape, stride, pad, dilation), "Z")
     (m, n_H, n_W, n_C) = dZ.shape
     i = _check_index("i", i, m, "dZ's batch (m)")
     c = _check_index("c", c, n_C, "dZ's channels (n_C)")
@@ -321,8 +324,8 @@ def trace_conv_backward(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     dW_c = np.zeros((f, f, n_C_prev))
     db_c = np.zeros(())
     steps = []
-    for k, win in enumerate(windows.iter_windows(n_H, n_W, f, stride)):
-        rows, cols = slice(win.vert_start, win.vert_end), slice(win.horiz_start, win.horiz_end)
+    for k, win in enumerate(windows.iter_windows(n_H, n_W, f, stride, dilation)):
+        rows, cols = slice(win.vert_start, win.vert_end, d), slice(win.horiz_start, win.horiz_end, d)
         dz = dZ[i, win.h, win.w, c]
         a_slice = a_prev_pad[rows, cols, :]
         da_window = _frozen(W[:, :, :, c] * dz)  # the course's update, same operands, same order
