@@ -41,6 +41,8 @@ assert "streamlit" not in sys.modules, "import cnnviz pulled in Streamlit"
 assert cnnviz.__file__.startswith(sys.prefix), cnnviz.__file__  # the installed copy, not the checkout
 p = show.conv_forward(np.ones((1, 4, 4, 1)), np.ones((2, 2, 1, 1)), np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
 assert "export function mount" in p._esm and ".cnnviz-player" in p._css
+from cnnviz.steps import schema
+assert schema.load()["$defs"]["Board"]["properties"]["version"]["const"] == schema.VERSION  # shipped
 p.save_html("out.html")
 print(type(p).__name__)
 """
