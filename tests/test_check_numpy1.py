@@ -84,6 +84,7 @@ def test_every_conversion_of_the_catalogue_has_a_test():
         "store": test_the_seed_conv_forward_passes_with_the_numpy_note,
         "float()": test_the_2018_float_of_b_passes_with_the_numpy_note,
         "int()": test_int_of_a_size_one_array_passes_with_the_numpy_note,
+        "returned": test_the_seed_conv_single_step_and_zero_pad_pass_alone,
     }
     assert set(covered) == set(compat.CATALOGUE)
 
@@ -100,7 +101,9 @@ def test_a_real_mistake_is_still_named_behind_the_conversion():
 
 def test_the_seed_conv_single_step_and_zero_pad_pass_alone():
     inputs = conv_inputs(pad=2)
-    assert checker.check("conv_single_step", SEED, inputs).passed
+    alone = checker.check("conv_single_step", SEED, inputs)
+    assert alone.passed and any("returns an array of shape (1, 1, 1), not a number" in n for n in alone.notes)
+    assert checker.check("conv_single_step", SEED.replace("+ b\n", "+ b.item()\n"), inputs).notes == []
     assert checker.check("zero_pad", SEED, {"A_prev": inputs["A_prev"], "pad": 2}).passed
 
 

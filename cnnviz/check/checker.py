@@ -66,6 +66,6 @@ def check(
         run.ended,
         run.protections,
         run.seconds,
-        set_aside + compat.notes(run.cases),
+        set_aside + compat.notes(run.cases, function),
         waited,
     )
