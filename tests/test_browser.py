@@ -30,7 +30,12 @@ def test_page_loads_without_errors(page, app_url, path):
     page.goto(f"{app_url}/{path}")
     if path:  # every lesson, Feature maps' window preview included, draws with the player
         browser.wait_for_player(page)
-        # Plotly draws beside the player (an inspected feature map, a gradient check), never the animation
+        # Plotly only where it is the best tool: the gradient check's scatter of the backward lessons,
+        # the inspected feature map and its histograms; never the lesson's animation
+        expected = {"conv_backward": 1, "pool_backward": 1, "feature_maps": 2}.get(path, 0)
+        if expected:
+            page.locator(".js-plotly-plot").nth(expected - 1).wait_for(timeout=30000)
+        assert page.locator(".js-plotly-plot").count() == expected, "the player, no Plotly figure of the lesson"
         assert page.locator('[data-testid="cnnviz-player"] .js-plotly-plot').count() == 0
     else:
         page.get_by_text("one window at a time").first.wait_for()
@@ -42,7 +47,8 @@ def test_a_setting_change_redraws_the_player(page, app_url):
     page.goto(f"{app_url}/convolution")
     browser.wait_for_player(page)
     cells = page.locator('[data-cell^="Z:"]').count()
-    page.click('.st-key-f [data-testid="stNumberInputStepUp"]')
+    browser.slider_input(page, "f").focus()  # the slider by keyboard: one step up
+    page.keyboard.press("ArrowRight")
     page.wait_for_function(f"() => document.querySelectorAll('[data-cell^=\"Z:\"]').length !== {cells}")
     assert page.locator('[data-cell^="Z:"]').count() == 7 * 7  # f = 4, pad = 1 on 8x8: n_H = 7
     assert page.errors == []
