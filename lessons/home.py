@@ -20,13 +20,17 @@ link under *Share this view* reopens exactly what you see, step included.
 """
 )
 # The lessons as links, grouped as the course teaches them (titles and blurbs from the registry).
-GROUPS = {"Forward": (0, 1, 2), "Backward": (3, 4), "Your pictures": (5,), "Beyond the course": (6,)}
+GROUPS = {
+    "Forward": ("zero_padding", "convolution", "pooling"),
+    "Backward": ("conv_backward", "pool_backward", "transposed_conv"),
+    "Your pictures": ("feature_maps",),
+}
 cols = st.columns(len(GROUPS))
 for col, (heading, members) in zip(cols, GROUPS.items(), strict=True):
     with col:
         st.markdown(f"**{heading}**")
-        for n in members:
-            lesson = registry.LESSONS[n]
+        for key in members:
+            lesson = registry.by_key(key)
             st.page_link(lesson.path, label=f"{lesson.title} — {lesson.blurb}")
 st.caption(
     "In each player: ←/→ step, Space plays and pauses, Home/End jump; hover a cell to see its window, click to "

@@ -2,7 +2,7 @@
 
 Every printed quantity is recomputed without cnnviz.core.course (tests/course_reference.py: by
 cnnviz.core.layers, cnnviz.core.fast and PyTorch, called as the notebook calls them) and compared
-with course.printout; the printout's text is compared with what each published notebook printed
+with printed.printout; the printout's text is compared with what each published notebook printed
 (tests/data/published_outputs.json): labels and layout exactly, numbers to the printed digits.
 """
 
@@ -14,13 +14,16 @@ from course_reference import (
     cell_arrays,
     check_against_published,
     flat,
+    input_statements,
     page_numbers,
     published,
+    published_inputs,
     published_key,
     reference,
+    same_statements,
 )
 
-from cnnviz.core import course, layers
+from cnnviz.core import course, layers, printed
 from cnnviz.core.errors import InputError
 
 EXAMPLES = [pytest.param(e, id=e.key) for v in course.VERSIONS for e in course.examples(v)]
@@ -61,7 +64,7 @@ def test_each_versions_inputs_are_its_notebooks():
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_draw_equals_the_global_seed_stream_of_the_cell(example):
-    scope = {"np": np}
+    scope = {"np": np, "pool_forward": layers.pool_forward}  # pool_backward's cell calls it between its draws
     exec(example.cell, scope)  # noqa: S102 - the cell text the page shows
     for name, value in course.draw(example).items():
         np.testing.assert_array_equal(scope[example.name_in_cell(name)], value, err_msg=name)
@@ -73,27 +76,34 @@ def test_draw_equals_the_global_seed_stream_of_the_cell(example):
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
+def test_cell_makes_the_inputs_the_notebooks_cell_makes(example):
+    ours = input_statements(example.cell + "\n" + example.calls)
+    theirs = published_inputs(example.version, published_key(example))
+    assert same_statements(ours, theirs), (ours, theirs)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_printout_is_laid_out_as_the_notebook_printed_it(example):
-    text = course.format_printout(course.printout(example))
+    text = printed.format_printout(printed.printout(example))
     check_against_published(text, published(example.version, published_key(example)))
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_printout_equals_layers_called_as_the_notebook_calls_them(example):
-    text = course.format_printout(course.printout(example))
+    text = printed.format_printout(printed.printout(example))
     np.testing.assert_array_equal(page_numbers(text), flat(reference(example, "layers")))
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_printout_equals_the_fast_twins(example):
-    text = course.format_printout(course.printout(example))
+    text = printed.format_printout(printed.printout(example))
     np.testing.assert_allclose(page_numbers(text), flat(reference(example, "fast")), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_printout_matches_the_torch_oracle(torch_or_skip, example):
-    text = course.format_printout(course.printout(example))
+    text = printed.format_printout(printed.printout(example))
     np.testing.assert_allclose(page_numbers(text), flat(reference(example, "torch")), rtol=1e-11, atol=1e-11)
 
 
@@ -118,41 +128,43 @@ def test_2017_bias_rule_is_the_notebooks_skeleton_and_only_in_2017():
     )
     (single,) = course.examples("2017", "conv_forward", animates=False)
     s = cell_arrays(single)
-    assert course.labelled(course.printout(single))["Z ="] == pytest.approx(np.sum(s["a_slice_prev"] * s["W"] + s["b"]))
-    lines = course.printout(conv)
+    assert printed.labelled(printed.printout(single))["Z ="] == pytest.approx(
+        np.sum(s["a_slice_prev"] * s["W"] + s["b"])
+    )
+    lines = printed.printout(conv)
     assert [line.label for line in lines] == ["Z's mean =", "cache_conv[0][1][2][3] ="]  # no Z[3,2,1] in 2017
-    assert course.labelled(lines)["Z's mean ="] == pytest.approx(np.mean(Z), rel=1e-13)
+    assert printed.labelled(lines)["Z's mean ="] == pytest.approx(np.mean(Z), rel=1e-13)
     assert course.lesson_arrays(conv).b == pytest.approx(a["b"] * 12)  # f*f*n_C_prev = 2*2*3
     # Every other version adds b once: the printout equals layers with the drawn b.
     for version in course.VERSIONS[:-1]:
         (ex,) = course.examples(version, "conv_forward", animates=True)
         arr = cell_arrays(ex)
         Zv, _ = layers.conv_forward(arr["A_prev"], arr["W"], arr["b"], dict(ex.hparameters))
-        assert course.labelled(course.printout(ex))["Z's mean ="] == float(np.mean(Zv))
+        assert printed.labelled(printed.printout(ex))["Z's mean ="] == float(np.mean(Zv))
         np.testing.assert_array_equal(course.lesson_arrays(ex).b, arr["b"])
     assert "f·f·n_C_prev" in course.BIAS_RULE and "bug" in course.BIAS_RULE
 
 
 def test_graded_labels_and_layout():
     (pb,) = course.examples("2021-2022", "pool_backward", animates=True)
-    lines = course.printout(pb)
+    lines = printed.printout(pb)
     assert [line.label for line in lines[:2]] == ["", ""]  # print(A.shape); print(cache[0].shape)
-    assert "dA_prev1[1,1] =" in course.labelled(lines) and "dA_prev2[1,1] =" in course.labelled(lines)
+    assert "dA_prev1[1,1] =" in printed.labelled(lines) and "dA_prev2[1,1] =" in printed.labelled(lines)
     case1, case2 = course.examples("2023", "pool_forward")
-    assert course.format_printout(course.printout(case1)).startswith("CASE 1:\n\nmode = max\nA.shape = (2, 3, 3, 3)")
-    assert course.format_printout(course.printout(case2)).startswith("\nCASE 2:\n\nmode = max")
+    assert printed.format_printout(printed.printout(case1)).startswith("CASE 1:\n\nmode = max\nA.shape = (2, 3, 3, 3)")
+    assert printed.format_printout(printed.printout(case2)).startswith("\nCASE 2:\n\nmode = max")
     older = course.examples("2021-2022", "pool_forward")[1]
-    text = course.format_printout(course.printout(older))
+    text = printed.format_printout(printed.printout(older))
     assert "CASE" not in text and "A[0] =\n [[[" in text and "A[1] =\n [[[" in text
 
 
 def test_full_precision_formatting_round_trips():
     (example,) = course.examples("2021-2022", "conv_forward", animates=True)
-    lines = course.printout(example)
-    text = course.format_printout(lines)
-    mean = course.labelled(lines)["Z's mean ="]
+    lines = printed.printout(example)
+    text = printed.format_printout(lines)
+    mean = printed.labelled(lines)["Z's mean ="]
     assert f"Z's mean =\n {mean!r}" in text and float(repr(mean)) == mean
-    row = course.labelled(lines)["Z[0,2,1] ="]
+    row = printed.labelled(lines)["Z[0,2,1] ="]
     numbers = [float(t) for t in re.findall(r"-?\d+\.\d+(?:e[-+]\d+)?", text.split("Z[0,2,1] =")[1].split("cache")[0])]
     assert numbers == list(row)  # every digit: the printed text reads back to the same float64
 
@@ -174,7 +186,7 @@ def test_lesson_arrays_give_the_page_what_it_animates():
 def test_tie_rule_reaches_the_mask_printout():
     (mask,) = [e for e in course.examples("2020") if e.function == "create_mask_from_window"]
     # No ties in randn data: both rules print the course's mask.
-    all_rule = course.labelled(course.printout(mask, "all"))["mask ="]
-    np.testing.assert_array_equal(all_rule, course.labelled(course.printout(mask, "first"))["mask ="])
+    all_rule = printed.labelled(printed.printout(mask, "all"))["mask ="]
+    np.testing.assert_array_equal(all_rule, printed.labelled(printed.printout(mask, "first"))["mask ="])
     with pytest.raises(InputError, match="ties="):
-        course.printout(mask, "any")
+        printed.printout(mask, "any")

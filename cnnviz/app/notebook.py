@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.app import settings as params
-from cnnviz.core import arrays, course, inputs, windows
+from cnnviz.core import arrays, course, inputs, printed, windows
 from cnnviz.core.errors import InputError
 
 SOURCES = ("course", "mine")  # the sources this module serves (random / sample / upload: lesson.py)
@@ -299,7 +299,7 @@ def section(page: str, s: dict[str, Any]) -> None:
         st.markdown(
             "**What it prints** (computed now by cnnviz, laid out as the notebook prints it, full float64 precision)"
         )
-        st.code(course.format_printout(course.printout(chosen, ties)), language=None)
+        st.code(printed.format_printout(printed.printout(chosen, ties)), language=None)
         if chosen.function == "zero_pad" and chosen.version in course.GRADED:
             st.caption("The second block is what `zero_pad_test(zero_pad)` prints; its verdict line is not reproduced.")
         if chosen.version in course.BIAS_PER_ELEMENT and page in CONV_PAGES:
@@ -312,7 +312,7 @@ def section(page: str, s: dict[str, Any]) -> None:
         for extra in course.examples(chosen.version, page, animates=False):
             st.markdown(f"**The `{extra.function}` cell**")
             st.code((extra.cell + "\n" + extra.calls).strip(), language="python")
-            st.code(course.format_printout(course.printout(extra, ties)), language=None)
+            st.code(printed.format_printout(printed.printout(extra, ties)), language=None)
     elif source == "random":
         st.markdown("**These random inputs in your notebook** (one `np.random.seed` stream, in this order)")
         st.code(random_cell(page, s), language="python")
