@@ -229,15 +229,16 @@ def report_html(report: Report) -> str:
     """The verdicts as a table, the diagnosis as a list, where the first difference is."""
     head = "passes every case" if report.passed else "does not pass every case"
     colour = "#0b6e2e" if report.passed else "#b00020"
+    left = "style='text-align:left'"  # notebook front ends right-align table cells by default
     rows = "".join(
-        f"<tr><td>{html.escape(v.title)}</td><td><b>{html.escape(v.verdict)}</b></td>"
-        f"<td>{html.escape(v.detail)}</td></tr>"
+        f"<tr><td {left}>{html.escape(v.title)}</td><td {left}><b>{html.escape(v.verdict)}</b></td>"
+        f"<td {left}>{html.escape(v.detail)}</td></tr>"
         for v in report.verdicts
     )
     out = [
         f"<div class='cnnviz-check'><p style='color:{colour};font-weight:600'>"
         f"{html.escape(report.function)} {head}</p>",
-        f"<table><tr><th>case</th><th>verdict</th><th>detail</th></tr>{rows}</table>",
+        f"<table><tr><th {left}>case</th><th {left}>verdict</th><th {left}>detail</th></tr>{rows}</table>",
     ]
     if report.diagnosis:
         items = "".join(f"<li>{html.escape(d)}</li>" for d in report.diagnosis)
