@@ -24,6 +24,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+st.session_state["_page"] = page.url_path or "home"  # the lesson shown (presentation mode's previous/next)
 settings = sidebar.render(page.url_path or "home")
 st.session_state["settings"] = settings
 sidebar.show_query_warnings(settings)

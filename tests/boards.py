@@ -6,9 +6,10 @@ from hypothesis import strategies as st
 
 from cnnviz.core import inputs, layers
 from cnnviz.steps import storyboard as S
+from cnnviz.steps import transposed
 from cnnviz.steps.transposed import conv_transpose_forward_board
 
-LESSONS = ("zero_pad", "conv_forward", "pool_forward", "conv_backward", "pool_backward")
+LESSONS = ("zero_pad", "conv_forward", "pool_forward", "conv_backward", "pool_backward", "conv_transpose_forward")
 
 
 def board(lesson: str, seed: int = 1, n: int = 5, C: int = 2, f: int = 3, stride: int = 1, pad: int = 1) -> dict:
@@ -16,6 +17,9 @@ def board(lesson: str, seed: int = 1, n: int = 5, C: int = 2, f: int = 3, stride
     A_prev = inputs.random_tensor(seed, 2, n, n, C, "normal")
     if lesson == "zero_pad":
         return S.zero_pad_board(A_prev, pad)
+    if lesson == "conv_transpose_forward":  # W (f, f, n_C, n_C_prev); stride 2 so that windows overlap and gap
+        _, W, b = inputs.transpose_inputs(seed, A_prev.shape, f, 3)
+        return transposed.conv_transpose_forward_board(A_prev, W, b, {"stride": 2, "pad": pad, "output_padding": 1})
     if lesson in ("conv_forward", "conv_backward"):
         W, b = inputs.conv_params(seed, f, C, 3, "normal")
         hp = {"stride": stride, "pad": pad}

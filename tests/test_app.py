@@ -170,7 +170,9 @@ def test_present_in_a_link_turns_presentation_mode_on_and_hides_the_prose():
     at = run("lessons/convolution.py", query={"present": "1"})
     assert_healthy(at)
     assert at.toggle(key="present").value is True
-    assert not at.title and not at.main.markdown
+    assert not at.title  # presentation: the lesson's title in one header line, the prose hidden
+    assert [m.value for m in at.main.markdown] == ["<div class='cnnviz-present-title'>2. Convolution forward</div>"]
+    assert [link.proto.label for link in at.get("page_link")] == ["1. Zero padding (p)", "3. Pooling (n)"]
     from player_helpers import data_of
 
     assert data_of(at)["present"] is True

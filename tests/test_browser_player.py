@@ -17,6 +17,7 @@ LARGEST = {
     "pooling": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&pool_f=6&pool_stride=1",
     "conv_backward": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&f=7&pad=3&n_C=8",
     "pool_backward": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&pool_f=6&pool_stride=1",
+    "transposed_conv": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&f=7&pad=3&n_C=8&stride=4&output_padding=3",
 }
 MIN_FONT = {1280: 14, 1920: 18}
 
@@ -74,7 +75,9 @@ def test_keys_step_the_figure_and_the_numbers_together(page, app_url):
     assert written.count() == 1
     cell = page.locator('[data-cell="Z:0,2"]').bounding_box()
     box = written.bounding_box()
-    assert cell["x"] <= box["x"] + 1 and box["x"] + box["width"] <= cell["x"] + cell["width"] + 1
+    # the frame sits on the cell's edge: half its stroke (<= 1.5 px) outside
+    assert cell["x"] - 2 <= box["x"] <= cell["x"] + 1
+    assert cell["x"] + cell["width"] - 1 <= box["x"] + box["width"] <= cell["x"] + cell["width"] + 2
     page.keyboard.press("End")
     assert browser.player_step(page) == b["n_steps"] - 1
     page.keyboard.press("Home")
@@ -107,7 +110,7 @@ def test_play_from_step_k_shows_k_plus_1_next_then_pause_reports_once(page, app_
         }"""
     )
     page.select_option(f"{browser.PLAYER} select", "4")
-    page.wait_for_function("() => location.search.includes('step=5')", timeout=10000)  # the stepping report
+    page.wait_for_function("() => location.search.includes('step=6')", timeout=10000)  # the stepping report, 1-based
     browser.wait_for_player(page)
     page.wait_for_timeout(300)
     before = len(page.sent)
@@ -123,7 +126,7 @@ def test_play_from_step_k_shows_k_plus_1_next_then_pause_reports_once(page, app_
     assert playing_sent == 0, (f"{playing_sent} websocket messages while playing/hovering", page.sent[before:])
     page.wait_for_timeout(1500)
     assert 1 <= len(page.sent) - before <= 3, "the pause is reported, once"
-    page.wait_for_function(f"() => location.search.includes('step={k}')", timeout=10000)
+    page.wait_for_function(f"() => location.search.includes('step={k + 1}')", timeout=10000)
 
 
 def test_stepping_sends_nothing_until_the_user_stops(page, app_url):
@@ -143,23 +146,29 @@ def test_stepping_sends_nothing_until_the_user_stops(page, app_url):
     assert len(page.sent) - start >= 1, "one report after the user stopped"
 
 
-def test_hover_an_output_cell_lights_its_window_on_every_input_channel(page, app_url):
+def test_hover_an_output_cell_lights_its_window_on_the_channel_in_focus(page, app_url):
     open_lesson(page, app_url)
     b = board(page)
     page.hover('[data-cell="Z:2,3"]')
     step = next(k for k, s in enumerate(b["steps"]) if s["h"] == 2 and s["w"] == 3)
     windows = b["steps"][step]["overlays"]["window"]
     assert len(windows) == 3
+    # one channel in focus (k = 0); the others are thumbnails, drawn large when chosen
+    assert page.locator('[data-panel="a_prev_pad/1"]').count() == 0
+    assert page.locator(f"{browser.PLAYER} .thumb").count() == 3
     for name, ((r0, r1, c0, c1),) in windows.items():
+        if name != "a_prev_pad/0":
+            continue
         lit = page.locator(f'[data-panel="{name}"] .ov.hover')
         assert lit.count() == 1, name
         box = lit.bounding_box()
         first = page.locator(f'[data-cell="{name}:{r0},{c0}"]').bounding_box()
         last = page.locator(f'[data-cell="{name}:{r1 - 1},{c1 - 1}"]').bounding_box()
-        assert abs(box["x"] - first["x"]) < 3 and abs(box["y"] - first["y"]) < 3
+        assert abs(box["x"] - first["x"]) < 3 and abs(box["y"] - first["y"]) < 3, name
         assert abs(box["x"] + box["width"] - last["x"] - last["width"]) < 3
     assert "Z" in page.inner_text(f"{browser.PLAYER} .tip")
-    # an input cell: every output cell that read it
+    # an input cell of channel 1 (chosen by its thumbnail): every output cell that read it
+    page.click(f'{browser.PLAYER} .thumb[data-channel="1"]')
     page.hover('[data-cell="a_prev_pad/1:4,4"]')
     readers = [
         k
@@ -177,7 +186,7 @@ def test_pause_then_reload_reopens_the_step(page, app_url):
     page.click(f"{browser.PLAYER} .counter")
     for _ in range(3):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => location.search.includes('step=3')", timeout=10000)
+    page.wait_for_function("() => location.search.includes('step=4')", timeout=10000)  # the 4th step, as shown
     page.reload()
     browser.wait_for_player(page)
     assert browser.player_step(page) == 3

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from cnnviz.app import cached, image_input, memory, notebook
+from cnnviz.app import cached, image_input, memory, notebook, registry
 from cnnviz.app import player as player_component
 from cnnviz.app import settings as params
 from cnnviz.core import gradcheck, inputs, windows
@@ -213,17 +213,39 @@ PRESENT_CSS = """<style>
 [data-testid="stExpandSidebarButton"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding: 0.4rem 1rem 0.4rem 1rem !important; max-width: 100% !important; }
 [data-testid="stMain"] { margin-left: 0 !important; }
+.cnnviz-present-title { font-size: 1.6rem; font-weight: 700; text-align: center; line-height: 1.2; }
+.st-key-cnnviz_next { align-items: flex-end; }
 </style>"""
 
 
 def title(heading: str, prose: str = "") -> None:
-    """The lesson's title and its explanation; in presentation mode neither (the player speaks)."""
+    """The lesson's title and its explanation; in presentation mode a one-line header instead:
+    the previous lesson, the title, the next lesson (keys p / n in the player)."""
     if present():
         st.html(PRESENT_CSS)
+        _present_header(heading)
         return
     st.title(heading)
     if prose:
         st.markdown(prose)
+
+
+def _present_header(heading: str) -> None:
+    """Presentation mode's header: ← previous lesson | the title | next lesson →, as page links."""
+    here = st.session_state.get("_page", "")
+    order = list(registry.LESSONS)
+    at = next((n for n, lesson in enumerate(order) if lesson.key == here), None)
+    prev_col, title_col, next_col = st.columns([1.3, 3, 1.3], vertical_alignment="center")
+    with title_col:
+        st.markdown(f"<div class='cnnviz-present-title'>{heading}</div>", unsafe_allow_html=True)
+    if at is None:
+        return
+    if at > 0:
+        with prev_col, st.container(key="cnnviz_prev"):
+            st.page_link(order[at - 1].path, label=f"{order[at - 1].title} (p)", icon=":material/arrow_back:")
+    if at + 1 < len(order):
+        with next_col, st.container(key="cnnviz_next"):
+            st.page_link(order[at + 1].path, label=f"{order[at + 1].title} (n)", icon=":material/arrow_forward:")
 
 
 def text(markdown: str) -> None:
@@ -274,7 +296,14 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
     `index(key, n)` draws `i`/`c` once the page knows how many exist.
     """
     widths = [1.5 if params.SPECS[k].is_choice else 1.2 for k in keys] + [0.1] + [0.8] * len(indices) + [1.1]
-    cols = st.columns(widths, vertical_alignment="bottom", gap="small")
+    # presenting: the settings folded away (the player gets the screen; Escape or the toggle in here leaves)
+    row = st.expander("Settings and the Present toggle", expanded=False) if present() else st.container()
+    with row:
+        cols = st.columns(widths, vertical_alignment="bottom", gap="small")
+    return _controls_row(cols, keys, indices)
+
+
+def _controls_row(cols: list, keys: list[str], indices: tuple[str, ...]) -> Controls:
     fixed = notebook.fixed_settings()  # what the course's cell or the student's file decides
     for col, key in zip(cols, keys, strict=False):
         spec = params.SPECS[key]
@@ -300,7 +329,13 @@ def controls(keys: list[str], indices: tuple[str, ...] = ("i", "c")) -> Controls
 
 
 def player(board: player_component.Packed, key: str, s: dict[str, Any], marks: dict | None = None) -> int:
-    """The lesson player for `board`, opened on the link's step; returns the step the browser reported."""
+    """The lesson player for `board`, opened on the link's step; returns the step the browser reported.
+
+    Marks on panels the board does not draw (lesson 7 draws its first output channels only) are dropped.
+    """
+    if marks and marks.get("differs"):
+        names = {p["name"] for p in board.board()["panels"]}
+        marks = {**marks, "differs": {name: rects for name, rects in marks["differs"].items() if name in names}}
     return player_component.show(
         board, key=key, step=int(s.get("step", 0)), decimals=int(s.get("decimals", 2)), present=present(), marks=marks
     )

@@ -6,6 +6,11 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 const BASE_MS = 700; // one step at 1x
 const REPORT_MS = 1000; // report the step this long after the last step change
+// cell numbers: a narrow face where the machine has one (measured, so any fallback still fits)
+const NUM_FAMILY = '"Liberation Sans Narrow", "Arial Narrow", "Roboto Condensed", "Helvetica Neue", Arial, sans-serif';
+// panels drawn smaller, as context for the step: conv_backward's dZ (the step reads one cell of it, and
+// the step box prints it), so that the window on a_prev_pad and where it lands in dA_prev_pad are large
+const CONTEXT = { conv_backward: ["dZ"] };
 const OVERLAY_ORDER = ["skipped", "pad_ring", "receives", "window", "written", "tied_max", "chosen_max", "differs", "hover", "hover_cell"];
 
 function el(tag, attrs, parent, ns) {
@@ -150,6 +155,20 @@ class Player {
       }
     });
     this.marks = (data.marks && data.marks.differs) || {};
+    // per-channel panels ("a_prev_pad/1", "W/1", ...): one channel in focus, the others as thumbnails
+    this.chanOf = {};
+    const chans = new Set();
+    for (const p of B.panels) { const m = /\/(\d+)$/.exec(p.name); if (m) { this.chanOf[p.name] = +m[1]; chans.add(+m[1]); } }
+    this.channels = [...chans].sort((a, b) => a - b);
+    if (this.focus === undefined || !this.channels.includes(this.focus)) this.focus = this.channels.length ? this.channels[0] : null;
+    // a thumbnail shows a channel's first input panel (else its first panel)
+    this.thumbPanel = {};
+    for (const k of this.channels) {
+      const mine = B.panels.filter((p) => this.chanOf[p.name] === k && !p.toggle);
+      this.thumbPanel[k] = (mine.find((p) => p.role === "input") || mine[0] || {}).name;
+    }
+    // pooling marks sit inside a cell's edge: its number keeps clear of them
+    this.guard = "chosen_max" in B.legend || "tied_max" in B.legend ? 6 : 2.5;
   }
 
   // ---------------------------------------------------------------- DOM
@@ -210,9 +229,35 @@ class Player {
       item.appendChild(document.createTextNode(B.legend[role]));
     }
     if (Object.keys(this.marks).length) {
-      const item = el("span", { class: "key" }, legend);
+      const item = el("span", { class: "key differs" }, legend);
       el("i", { style: "border-color:" + this.colors.differs }, item);
-      item.appendChild(document.createTextNode("your code differs here"));
+      item.appendChild(document.createTextNode("a red frame: your code's value differs from the reference here (hover for ours)"));
+    }
+    this.dNote = el("span", { class: "key dnote" }, legend);
+    this.hint = el("span", { class: "hint", "aria-hidden": "true" }, root); // over the corner: takes no room
+    this.hint.textContent = "click the player, then ←/→ step · Space play" + (this.channels.length > 1 ? " · ↑/↓ channel" : "");
+    if (this.channels.length > 1) {
+      this.thumbsEl = el("div", { class: "thumbs", role: "group", "aria-label": "channel in focus (↑/↓)" }, this.legendEl);
+      el("span", { class: "tlabel" }, this.thumbsEl).textContent = "channel";
+      this.legendEl.prepend(this.thumbsEl);
+      this.thumbs = {};
+      for (const k of this.channels) {
+        const name = this.thumbPanel[k];
+        const P = this.panels[name];
+        const b = el("button", { type: "button", class: "thumb", "aria-pressed": String(k === this.focus), "data-channel": String(k), title: `channel ${k} (↑/↓)` }, this.thumbsEl);
+        const cs = Math.max(1, Math.min(3, Math.floor(30 / Math.max(P.rows, P.cols))));
+        const svg = el("svg", { width: P.cols * cs, height: P.rows * cs, "aria-hidden": "true" }, b, true);
+        const sc = P.p.scale;
+        for (let r = 0; r < P.rows; r++) for (let c = 0; c < P.cols; c++) {
+          const v = P.values[r * P.cols + c];
+          const rgb = sc.kind === "signed" ? ramp(this.stops.signed, 0.5 + 0.5 * (v / (sc.vmax || 1))) : ramp(this.stops.sequential, (v - sc.vmin) / ((sc.vmax - sc.vmin) || 1));
+          el("rect", { x: c * cs, y: r * cs, width: cs, height: cs, fill: `rgb(${rgb[0]},${rgb[1]},${rgb[2]})` }, svg, true);
+        }
+        const win = el("rect", { class: "twin", fill: "none", stroke: this.colors.window, "stroke-width": 1.5, width: 0, height: 0 }, svg, true);
+        el("span", {}, b).textContent = `k = ${k}`;
+        b.addEventListener("click", (e) => { this.setFocus(k); root.focus({ preventScroll: true }); e.stopPropagation(); });
+        this.thumbs[k] = { b, win, cs, name };
+      }
     }
     this.figWrap = el("div", { class: "figure" }, root);
     this.svg = el("svg", { class: "fig", role: "img", "aria-label": B.title }, this.figWrap, true);
@@ -229,6 +274,19 @@ class Player {
     this.tip = el("div", { class: "tip", role: "tooltip" }, root);
     root.addEventListener("keydown", (e) => this.onKey(e));
     root.addEventListener("mousedown", () => root.focus({ preventScroll: true }));
+    root.addEventListener("focus", () => root.classList.add("focused"));
+    root.addEventListener("blur", () => root.classList.remove("focused"));
+    this.layout();
+    // keys work on arrival: take the focus unless the user is already in another control
+    const active = document.activeElement;
+    if (!active || active === document.body || active === document.documentElement) root.focus({ preventScroll: true });
+  }
+
+  setFocus(k) {
+    if (!this.channels.includes(k) || k === this.focus) return;
+    this.focus = k;
+    for (const j in this.thumbs) this.thumbs[j].b.setAttribute("aria-pressed", String(+j === k));
+    this.hover = null; this.hoverKey = null;
     this.layout();
   }
 
@@ -266,18 +324,25 @@ class Player {
 
   // ---------------------------------------------------------------- layout
   visiblePanels() {
-    return this.board.panels.filter((p) => !p.toggle || this.toggles[p.toggle]);
+    const multi = this.channels.length > 1;
+    return this.board.panels.filter((p) => (!p.toggle || this.toggles[p.toggle]) && (!multi || !(p.name in this.chanOf) || this.chanOf[p.name] === this.focus));
   }
 
-  widestNumber() {
-    // the widest number of the board at this precision decides the font of every cell
+  widestNumber(d, only) {
+    // the widest number of a panel (or of the board) at this precision decides the font of its cells
     let widest = "0";
     for (const name in this.panels) {
+      if (only && name !== only) continue;
       const P = this.panels[name];
       const arrs = P.snaps ? [P.values, P.snaps[P.snaps.length - 1]] : [P.values];
-      for (const a of arrs) for (let i = 0; i < a.length; i++) { const t = fmt(a[i], this.d); if (t.length > widest.length) widest = t; }
+      for (const a of arrs) for (let i = 0; i < a.length; i++) { const t = fmt(a[i], d); if (t.length > widest.length) widest = t; }
     }
     return widest;
+  }
+
+  shortTitle(p) {
+    // "dA_prev_pad[0, :, :, 1]: filter c = 0's share only (...)" -> "dA_prev_pad[0, :, :, 1]"; the rest on hover
+    return p.title.split(/: | \(/)[0];
   }
 
   layout() {
@@ -287,37 +352,38 @@ class Player {
     const W = Math.max(root.clientWidth - 16, 240);
     const vh = window.innerHeight || 720;
     const rootTop = present ? Math.max(root.getBoundingClientRect().top + window.scrollY, 0) : 0;
-    const fixed = this.bar.offsetHeight + this.legendEl.offsetHeight + root.querySelector(".text").offsetHeight + 30;
-    // normal mode: the page scrolls, so the figure keeps at least 75 % of the screen's height
-    const H = present ? Math.max(vh - rootTop - 28 - fixed, 140) : Math.max(vh * 0.86 - fixed, vh * 0.75);
+    const above = this.bar.offsetHeight + this.legendEl.offsetHeight;
+    const fixed = above + root.querySelector(".text").offsetHeight + 16;
+    // presentation: everything on one screen. Normal: the page scrolls, but every row of panels (the
+    // input with its window beside the output) fits the screen under the controls.
+    const H = present ? Math.max(vh - rootTop - 14 - fixed, 140) : Infinity;
+    const rowMax = present ? Infinity : Math.max(vh - above - 48, 200);
     this.minFont = window.innerWidth >= 1600 ? 18 : 14;
-    const family = getComputedStyle(root).fontFamily || "sans-serif";
     const mono = getComputedStyle(this.numbersEl).fontFamily || "monospace";
-    this.family = family;
-    // numbers: font = min(0.42 cell, what fits 88 % of the cell's width); a cell whose font would be
-    // below minFont shows no number (the tooltip does)
-    const perPx = textWidth(this.widestNumber(), 100, family) / 100;
-    const fontFor = (cell) => Math.min(cell * 0.42, (cell * 0.92) / perPx);
-    const needCell = Math.ceil(Math.max(this.minFont / 0.42, (this.minFont * perPx) / 0.92)) + 1;
     const panels = this.visiblePanels();
     const titleMax = present ? 20 : 16, titleMin = 12;
     const gap = 18;
     const axisFontMax = present ? 15 : 13;
+    const axisFontMin = 12;
     const digits = Math.max(...panels.map((p) => String(Math.max(p.shape[0] + p.row0 - 1, p.shape[1] + p.col0 - 1)).length + (p.row0 < 0 || p.col0 < 0 ? 1 : 0)));
     const axisW = Math.ceil(axisFontMax * 0.62 * digits) + 8;
-    const small = (p) => Math.max(p.shape[0], p.shape[1]) <= 5; // filters, products, db: numbers always fit
+    const small = (p) => Math.max(p.shape[0], p.shape[1]) <= 5; // filters, products, db: stacked beside the big ones
+    const guard = this.guard; // px kept clear at each side of a number (the highlight frames)
+    let needCell;
+    const perPxOf = {};
+    const needOf = (p) => Math.ceil(this.minFont * perPxOf[p.name] + 2 * guard) + 1;
     const place = (cell, boost = true, compact = false) => {
-      let x = 0, y = 0, rowH = 0, width = 0, lastGroup = null;
-      const pos = [];
-      for (const p of panels) {
-        const c = boost && small(p) ? Math.max(cell, needCell) : cell;
+      const context = CONTEXT[this.board.lesson] || [];
+      const items = panels.map((p) => {
+        const c = context.includes(p.name) ? Math.max(Math.floor(cell * 0.6), 4) : boost && small(p) ? Math.max(cell, needOf(p)) : cell;
         const gridW = p.shape[1] * c;
-        let tf = compact ? titleMin - 1 : titleMax, tw = textWidth(p.title, tf, mono);
-        while (tw > gridW + axisW && tf > titleMin) { tf -= 1; tw = textWidth(p.title, tf, mono); }
+        const title = this.shortTitle(p);
+        let tf = compact ? titleMin : titleMax, tw = textWidth(title, tf, mono);
+        while (tw > gridW + axisW && tf > titleMin) { tf -= 1; tw = textWidth(title, tf, mono); }
         // a title still wider than its grid wraps at spaces onto more lines (never clipped)
-        const room = Math.max(gridW + axisW, compact ? 150 : 250);
+        const room = Math.max(gridW + axisW, 96);
         const lines = [];
-        for (const word of p.title.split(" ")) {
+        for (const word of title.split(" ")) {
           const cur = lines.length ? lines[lines.length - 1] + " " + word : word;
           if (lines.length && textWidth(cur, tf, mono) > room) lines.push(word);
           else if (lines.length) lines[lines.length - 1] = cur; else lines.push(word);
@@ -325,33 +391,75 @@ class Player {
         tw = Math.max(...lines.map((t) => textWidth(t, tf, mono)));
         const w = Math.max(axisW + gridW, tw + 2);
         const titleH = lines.length * Math.ceil(tf * 1.2);
-        const h = titleH + 8 + axisFontMax + 4 + p.shape[0] * c;
-        const g = lastGroup !== null && p.group !== lastGroup ? gap * 1.8 : gap;
-        if (x > 0 && x + g + w > W) { x = 0; y += rowH + gap; rowH = 0; }
-        else if (x > 0) x += g;
-        pos.push({ p, x, y, w, h, cell: c, tf, lines, top: titleH + 8 + axisFontMax + 4 });
-        x += w; rowH = Math.max(rowH, h); width = Math.max(width, x);
-        lastGroup = p.group;
+        const top = titleH + 6 + axisFontMax + 4;
+        return { p, cell: c, tf, lines, w, h: top + p.shape[0] * c, top };
+      });
+      // the small panels (W, products, dW, db) stand in columns of two after the first big panel
+      const bigs = items.filter((it) => !small(it.p)), smalls = items.filter((it) => small(it.p));
+      let slots = items.map((it) => [it]);
+      if (context.length) {
+        // the context panel joins the small ones: the big panels (the window's input, where it lands) share the first row
+        const main = bigs.filter((it) => !context.includes(it.p.name));
+        const rest = [...items.filter((it) => context.includes(it.p.name)), ...smalls];
+        const stacks = [];
+        for (let i = 0; i < rest.length; i += 2) stacks.push(rest.slice(i, i + 2));
+        slots = [...main.map((it) => [it]), ...stacks];
+      } else if (bigs.length && smalls.length > 1) {
+        const stacks = [];
+        for (let i = 0; i < smalls.length; i += 2) stacks.push(smalls.slice(i, i + 2));
+        slots = [[bigs[0]], ...stacks, ...bigs.slice(1).map((it) => [it])];
       }
-      return { pos, width, height: y + rowH };
+      let x = 0, y = 0, rowH = 0, width = 0, maxRow = 0, rows = 1;
+      const pos = [];
+      for (const slot of slots) {
+        const w = Math.max(...slot.map((it) => it.w));
+        const h = slot.reduce((a, it) => a + it.h, 0) + gap * (slot.length - 1);
+        if (x > 0 && x + gap + w > W) { x = 0; y += rowH + gap; rowH = 0; rows += 1; }
+        else if (x > 0) x += gap;
+        let sy = y;
+        for (const it of slot) { pos.push(Object.assign({ x, y: sy, row: rows }, it)); sy += it.h + gap; }
+        x += w; rowH = Math.max(rowH, h); width = Math.max(width, x); maxRow = Math.max(maxRow, rowH);
+      }
+      return { pos, width, height: y + rowH, maxRow, rows };
     };
+    const fits0 = (L) => L.width <= W && L.height <= H && L.maxRow <= rowMax;
     const search = (boost, compact) => {
-      let lo = compact ? 2 : 4, hi = present ? 120 : 80;
+      // as few rows as the numbers allow (the input beside its output), then the largest cells
+      // every panel in the row it has at the smallest cells that keep the numbers (never pushed down a row)
+      const base = {};
+      for (const it of place(Math.max(needCell, 4), boost, compact).pos) base[it.p.name] = it.row;
+      const fits = (L) => fits0(L) && L.pos.every((it) => it.row <= base[it.p.name]);
+      let lo = compact ? 2 : 4, hi = present ? 120 : 72;
+      if (!fits(place(lo, boost, compact))) { lo = compact ? 2 : 4; }
       while (hi - lo > 1) {
         const mid = (lo + hi) >> 1;
-        const L = place(mid, boost, compact);
-        if (L.width <= W && L.height <= H) lo = mid; else hi = mid;
+        if (fits(place(mid, boost, compact))) lo = mid; else hi = mid;
       }
       const L = place(lo, boost, compact);
-      return { lo, L, fits: L.width <= W && L.height <= H };
+      return { lo, L, fits: fits0(L) };
     };
-    // filters and other small panels get cells big enough for their numbers, if that still fits
-    let best = search(true);
-    if (!best.fits) best = search(false);
-    if (!best.fits) best = search(false, true); // many panels: small titles, narrow wrapping
+    // the precision asked for, or fewer decimals in the cells when that is what keeps their numbers
+    // (the tooltip and the step box keep every digit asked for)
+    let best = null;
+    for (const dd of [this.d, 4, 2].filter((x, i, a) => x <= this.d && a.indexOf(x) === i)) {
+      for (const p of panels) perPxOf[p.name] = textWidth(this.widestNumber(dd, p.name), 100, NUM_FAMILY) / 100;
+      needCell = Math.max(...panels.filter((p) => !small(p)).map(needOf), 4);
+      let b = search(true);
+      if (!b.fits) b = search(false);
+      if (!b.fits) b = search(false, true); // many panels: small titles, narrow wrapping
+      b.dd = dd; b.perPx = Object.assign({}, perPxOf);
+      const ctx = CONTEXT[this.board.lesson] || [];
+      const main = b.L.pos.filter((it) => !ctx.includes(it.p.name));
+      b.shown = main.filter((it) => it.cell >= needOf(it.p)).length;
+      if (!best || b.shown > best.shown) best = b;
+      if (b.shown === main.length) break;
+    }
     const { lo, L } = best;
-    this.fontFor = fontFor;
-    this.draw(L, axisW, Math.min(axisFontMax, Math.max(lo * 0.45, 9)));
+    this.cellD = best.dd;
+    const pp = best.perPx;
+    this.fontFor = (cell, name) => Math.min(cell * 0.45, (cell - 2 * guard) / pp[name]);
+    if (this.dNote) this.dNote.textContent = this.cellD < this.d ? `cells show ${this.cellD} decimals; hover a cell or read the step box for ${this.d}` : "";
+    this.draw(L, axisW, Math.min(axisFontMax, Math.max(lo * 0.45, axisFontMin)));
   }
 
   draw(L, axisW, axisFontBig) {
@@ -366,16 +474,18 @@ class Player {
     this.numFonts = [];
     for (const { p, x, y, cell, tf, lines, top } of L.pos) {
       const P = this.panels[p.name];
-      const f = this.fontFor(cell);
+      const f = this.fontFor(cell, p.name);
       const font = f >= this.minFont ? Math.floor(f) : 0; // 0: left out, the tooltip shows it
       if (font) this.numFonts.push(font);
       this.cellSize[p.name] = cell;
       const g = el("g", { transform: `translate(${x},${y})`, class: "panel", "data-panel": p.name }, svg, true);
+      el("title", {}, g, true).textContent = p.title;
       lines.forEach((line, j) => {
         el("text", { x: 0, y: tf + j * Math.ceil(tf * 1.2), class: "ptitle", "font-size": tf }, g, true).textContent = line;
       });
       const cg = el("g", { transform: `translate(${axisW},${top})` }, g, true);
-      const axisFont = Math.min(axisFontBig, Math.max(cell * 0.5, 9));
+      // index labels: never below 12 px; on small cells every other (or every k-th) index
+      const axisFont = Math.max(12, Math.min(axisFontBig, cell * 0.5));
       const every = Math.ceil((axisFont * 1.4) / cell);
       for (let c = 0; c < P.cols; c += every) {
         el("text", { x: c * cell + cell / 2, y: -4, class: "axis", "font-size": axisFont, "text-anchor": "middle" }, cg, true).textContent = String(c + p.col0);
@@ -428,7 +538,7 @@ class Player {
         else rgb = ramp(this.stops.sequential, (v - sc.vmin) / ((sc.vmax - sc.vmin) || 1));
         C.rect.setAttribute("fill", `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`);
         if (C.text) {
-          C.text.textContent = hidden ? "" : fmt(v, d);
+          C.text.textContent = hidden ? "" : fmt(v, this.cellD ?? d);
           const [wr, wg, wb] = B.style.luma; // the text-colour rule, decided in Python (cnnviz/steps/style.py)
           const lum = wr * rgb[0] + wg * rgb[1] + wb * rgb[2];
           C.text.setAttribute("fill", lum < B.style.dark_below ? B.style.text_on_dark : B.style.text);
@@ -458,8 +568,11 @@ class Player {
       for (const role of OVERLAY_ORDER) {
         for (const q of layers[name][role] || []) {
           const filled = role === "skipped" || role === "pad_ring";
-          const inset = filled ? 0 : role === "hover" || role === "hover_cell" ? 1 : role === "window" || role === "receives" ? 2 : 3;
-          const sw = filled ? 0 : Math.max(2, Math.min(5, cell * 0.08));
+          // frames sit on the cells' edges (half a stroke inside), so a number's first and last
+          // characters (a minus sign) stay clear; the pooling marks sit inside (their numbers keep clear)
+          const mark = role === "chosen_max" || role === "tied_max";
+          const inset = filled ? 0 : mark ? 3 : role === "receives" ? 1.5 : 0;
+          const sw = filled ? 0 : mark ? Math.max(2, Math.min(3, cell * 0.07)) : Math.max(2, Math.min(3, cell * 0.07));
           el("rect", {
             x: q[2] * cell + inset, y: q[0] * cell + inset,
             width: Math.max((q[3] - q[2]) * cell - 2 * inset, 1), height: Math.max((q[1] - q[0]) * cell - 2 * inset, 1),
@@ -482,6 +595,12 @@ class Player {
       note.textContent = n ? "   # " + fill(n, d) : "";
       note.parentElement.classList.toggle("current", j === current);
     });
+    for (const j in this.thumbs || {}) {
+      const T = this.thumbs[j];
+      const q = ((st.overlays.window || {})[T.name] || [])[0];
+      if (q) { T.win.setAttribute("x", q[2] * T.cs); T.win.setAttribute("y", q[0] * T.cs); T.win.setAttribute("width", (q[3] - q[2]) * T.cs); T.win.setAttribute("height", (q[1] - q[0]) * T.cs); }
+      else T.win.setAttribute("width", 0);
+    }
     this.counter.textContent = `${k + 1} / ${this.n}  ` + (st.h === null || st.h === undefined ? st.label : `(${st.h}, ${st.w})`);
     this.scrub.value = String(k);
     this.root.setAttribute("data-step", String(k));
@@ -496,8 +615,17 @@ class Player {
     if (k !== this.k) {
       this.k = k;
       this.render(false);
+      this.keepInView();
     }
     if (!fromPlay) this.scheduleReport();
+  }
+
+  keepInView() {
+    // the page scrolls (normal mode): bring the step's window back on screen when it has left it
+    const ov = this.svg && this.svg.querySelector(".ov.window");
+    if (!ov || this.data.present) return;
+    const r = ov.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > (window.innerHeight || 720)) ov.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   // ---------------------------------------------------------------- play
@@ -548,7 +676,14 @@ class Player {
     if (tag === "select") return;
     if (tag === "input" && (e.key === "ArrowLeft" || e.key === "ArrowRight" || e.key === "Home" || e.key === "End")) return;
     if (tag === "button" && (e.key === " " || e.key === "Enter")) return;
-    const keys = { ArrowLeft: () => this.go(this.k - 1), ArrowRight: () => this.go(this.k + 1), Home: () => this.go(0), End: () => this.go(this.n - 1), " ": () => this.toggle() };
+    const ch = this.channels, at = ch.indexOf(this.focus);
+    const keys = {
+      ArrowLeft: () => this.go(this.k - 1), ArrowRight: () => this.go(this.k + 1), PageUp: () => this.go(this.k - 1), PageDown: () => this.go(this.k + 1),
+      Home: () => this.go(0), End: () => this.go(this.n - 1), " ": () => this.toggle(),
+    };
+    if (ch.length > 1) { keys.ArrowUp = () => this.setFocus(ch[(at + ch.length - 1) % ch.length]); keys.ArrowDown = () => this.setFocus(ch[(at + 1) % ch.length]); }
+    if (this.data.present && this.hooks.next) keys.n = () => this.hooks.next();
+    if (this.data.present && this.hooks.prev) keys.p = () => this.hooks.prev();
     const fn = keys[e.key];
     if (fn) { e.preventDefault(); fn(); }
   }
@@ -578,7 +713,7 @@ class Player {
     const key = name + ":" + r + "," + c;
     const idx = r * P.cols + c;
     const hidden = P.written && P.written[idx] > this.k;
-    this.tip.textContent = `${P.p.array}${P.p.channel === null ? "" : ""} ${P.p.title.replace(/\[.*\]$/, "")}[${r + P.p.row0}, ${c + P.p.col0}] = ` + (hidden ? "not computed yet" : String(this.valueAt(P, idx)));
+    this.tip.textContent = `${this.cellName(P.p, r, c)} = ` + (hidden ? "not computed yet" : fmt(this.valueAt(P, idx), this.d));
     const box = this.root.getBoundingClientRect();
     this.tip.style.display = "block";
     this.tip.style.left = Math.min(e.clientX - box.left + 14, box.width - 260) + "px";
@@ -601,6 +736,16 @@ class Player {
     this.render(false);
   }
 
+  cellName(p, r, c) {
+    // the cell with every index, from the panel's title: A_prev_pad[0, :, :, 1] -> A_prev_pad[0, 3, 4, 1]
+    const m = /^([^[\s]+)\[([^\]]*)\]/.exec(p.title);
+    if (!m) return `${p.array}[${r + p.row0}, ${c + p.col0}]`;
+    let n = 0;
+    const parts = m[2].split(",").map((t) => t.trim()).map((t) => (t === ":" ? String(n++ === 0 ? r + p.row0 : c + p.col0) : t));
+    if (n === 0 && p.shape[0] * p.shape[1] > 1) parts.push(String(r + p.row0), String(c + p.col0));
+    return `${m[1]}[${parts.join(", ")}]`;
+  }
+
   onClick(e, name) {
     const rc = this.cellAt(e, name);
     if (!rc) return;
@@ -621,9 +766,19 @@ class Player {
     this.data = Object.assign({}, this.data, { present: !!opts.present, decimals: opts.decimals, marks: opts.marks || {} });
     this.d = opts.decimals;
     this.marks = (this.data.marks && this.data.marks.differs) || {};
+    const toPresent = !!opts.present && !this.root?.classList.contains("present");
     if (this.root) this.root.classList.toggle("present", !!opts.present);
+    if (this.root && toPresent && this.codeBtn) {
+      // presenting: the figure first, the code closed until asked for
+      this.codeBtn.setAttribute("aria-pressed", "false");
+      this.codeEl.style.display = "none";
+    }
     if (!this.root || !this.root.isConnected) this.mount();
-    else if (relayout) this.layout();
+    else if (relayout) {
+      this.layout();
+      clearTimeout(this.relayoutTimer); // the host's page changes around the player (sidebar hidden): measure again
+      this.relayoutTimer = setTimeout(() => this.layout(), 350);
+    }
   }
 
   // the host moved the step (a synced widget trait): show it without reporting it back

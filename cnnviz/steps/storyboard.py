@@ -634,7 +634,9 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     sc_dw = _signed(last.dW_c, np.array([last.db_c]))
     panels = [_panel("dZ", "dZ", c, f"dZ[{i}, :, :, {c}]", "dZ", "gradient", dZ[i, :, :, c], sc_dz)]
     panels += [_panel(f"W/{k}", "W", k, f"W[:, :, {k}, {c}]", "W", "filter", W[:, :, k, c], sc_w) for k in chans]
-    if d > 1:  # the filter as the window lays it out: its f x f cells dilation apart, zeros in the holes
+    toggles = {"all_filters": f"Sum over all n_C = {n_C} filters"}
+    if d > 1:  # the filter as the window lays it out (the "adds" source; shown on a toggle): zeros in the holes
+        toggles["dilated_filter"] = f"W with its holes (dilation {d})"
         span = windows.span(f, d)
         holed = np.zeros((span, span, n_C_prev))
         holed[::d, ::d, :] = W[:, :, :, c]
@@ -648,6 +650,7 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
                 "filter",
                 holed[:, :, k],
                 sc_w,
+                toggle="dilated_filter",
             )
             for k in chans
         ]
@@ -720,9 +723,7 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
         "receives": {**_static_rects(dw, [_rect(0, f, 0, f)]), "db": [_rect(0, 1, 0, 1)]},
     }
     title = f"conv_backward, example i = {i}, filter c = {c}'s share"
-    return _board(
-        "conv_backward", title, panels, static, out, code, toggles={"all_filters": f"Sum over all n_C = {n_C} filters"}
-    )
+    return _board("conv_backward", title, panels, static, out, code, toggles=toggles)
 
 
 def zero_pad_board(A_prev: np.ndarray, pad: int, i: int = 0, c: int = 0) -> dict:

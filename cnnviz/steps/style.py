@@ -98,11 +98,11 @@ LEGEND_BY_LESSON: dict[str, dict[str, str]] = {
     "zero_pad": {"window": "X, copied into the middle of X_pad", "written": "the cells this step writes"},
     "conv_backward": {"written": "the gradient cell dZ[i, h, w, c] this step reads"},
     "pool_backward": {"written": "the gradient cell dA[i, h, w, c] this step reads"},
-    "conv_transpose_forward": {
-        "written": "INPUT cell A_prev[i, h, w, c] this step reads (last step: the OUTPUT Z kept by the crop)",
-        "window": "the filter W[:, :, k, c] this step scales",
-        "receives": "OUTPUT cells that get value * W[:, :, k, c] at this step (overlaps add up)",
-        "pad_ring": "the pad ring of Z_pad, cropped at the end",
+    "conv_transpose_forward": {  # short: one legend line at 1280 px leaves the grids room for their numbers
+        "written": "INPUT cell read (end: OUTPUT Z kept)",
+        "window": "W[:, :, k, c] scaled",
+        "receives": "OUTPUT cells += value * W",
+        "pad_ring": "pad ring, cropped at the end",
     },
 }
 
