@@ -604,7 +604,9 @@ class Player {
     if (k !== this.k) {
       this.k = k;
       this.render(false);
-      this.keepInView();
+      // after the frame is painted: measuring before it would force a layout inside the step
+      cancelAnimationFrame(this.viewRaf);
+      this.viewRaf = requestAnimationFrame(() => setTimeout(() => this.keepInView(), 0));
     }
     if (!fromPlay) this.scheduleReport();
   }
