@@ -10,6 +10,7 @@ filter, once inside bwrap and once as a plain `python -I -S` child (what bwrap a
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import time
 
@@ -52,8 +53,11 @@ def main(options: list[str] | None = None) -> None:
     hp = {"stride": 1, "pad": 1}
     Z, _ = layers.conv_forward(A_prev, W, b, hp)
     lesson = {"A_prev": A_prev, "W": W, "b": b, "hparameters": hp, "dZ": r.randn(*Z.shape)}
+    t0 = time.perf_counter()
+    boundary.host_user()  # the app probes bubblewrap in the background when the panel is first drawn
+    print(f"bubblewrap probe (once per process): {time.perf_counter() - t0:.3f} s")
     times = []
-    for _ in range(3):
+    for _ in range(5):
         t0 = time.perf_counter()
         report = checker.check("conv_forward", CODE["conv_forward"], lesson)
         times.append(time.perf_counter() - t0)
@@ -77,28 +81,39 @@ def _plain(_tmp_mb: int) -> list[str]:
     return [sys.executable, "-I", "-S", "-c", boot]
 
 
-def bwrap_cost(n: int = 15) -> None:
-    """Median seconds of one sandbox.run (one trivial case) inside bwrap and as a plain child."""
+def bwrap_cost(n: int = 20) -> None:
+    """Median seconds of one sandbox.run (one trivial case) inside bwrap and as a plain child, alternated
+    run by run so that the machine's load falls on both alike."""
     chunks = source.extract("def f(x):\n    return x\n", "f")
     boundary.host_user()  # the one-time probe, not part of a check
-    times = {}
+    times: dict[str, list[float]] = {"bwrap": [], "plain python": []}
     real = boundary.command
-    for name, command in (("bwrap", real), ("plain python", _plain)):
-        boundary.command = command
-        try:
-            runs = []
-            for _ in range(n):
+    try:
+        for _ in range(n):
+            for name, command in (("bwrap", real), ("plain python", _plain)):
+                boundary.command = command
                 t0 = time.perf_counter()
                 run = sandbox.run(chunks, "f", [(1.0,)])
-                runs.append(time.perf_counter() - t0)
+                times[name].append(time.perf_counter() - t0)
                 assert run.cases[0].status == "returned", (name, run.ended)
-            times[name] = statistics.median(runs)
-        finally:
-            boundary.command = real
-    bw, plain = times["bwrap"] * 1000, times["plain python"] * 1000
+    finally:
+        boundary.command = real
+    bw, plain = (statistics.median(times[k]) * 1000 for k in ("bwrap", "plain python"))
+    setup = boundary.command(16)
+    setup = setup[: setup.index("--chdir") + 2] + ["/usr/bin/true"]
+    raw: dict[str, list[float]] = {"bwrap": [], "plain": []}
+    for _ in range(2 * n):
+        for name, cmd in (("bwrap", setup), ("plain", ["/usr/bin/true"])):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            raw[name].append(time.perf_counter() - t0)
     print(
-        f"one sandbox.run, trivial function, median of {n}: bwrap {bw:.0f} ms, plain python {plain:.0f} ms: "
-        f"bubblewrap adds {bw - plain:.0f} ms"
+        f"bwrap's own setup (namespaces, binds, tmpfs; then /usr/bin/true), median of {2 * n}: "
+        f"{statistics.median(raw['bwrap']) * 1000:.1f} ms against {statistics.median(raw['plain']) * 1000:.1f} ms"
+    )
+    print(
+        f"one sandbox.run, trivial function, median of {n} alternated: bwrap {bw:.0f} ms, plain python "
+        f"{plain:.0f} ms: bubblewrap adds {bw - plain:.0f} ms"
     )
 
 

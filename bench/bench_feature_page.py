@@ -7,9 +7,12 @@ uploaded through the sidebar's file_uploader with eight filters chosen on the pa
 - the stages on their own (same functions, outside Streamlit), to show where the time goes;
 - peak memory of the first run: process RSS growth (VmHWM, sees Pillow's C buffers) and
   tracemalloc (Python and numpy allocations; a separate run, tracemalloc slows things down);
-- what the page sends: every element's protobuf (the player's storyboard is most of it) plus the PNG
-  bytes behind each st.image (served as media files);
-- in a real Chromium (if present): upload -> every map loaded and the chart drawn, end to end.
+- what the page sends: every element's protobuf (the player's storyboard and the inspect figure are
+  most of it) plus the PNG bytes behind each st.image (served as media files);
+- the inspect figure on the wire (Plotly's JSON, float32 typed arrays): the whole map (reduced to
+  features.INSPECT_CELLS values per map) and a full-resolution window, against FIGURE_BUDGET;
+- in a real Chromium (if present): the websocket bytes of a first load and of two reruns (one that
+  keeps the inspect figure, one that changes it); upload -> every map loaded and the chart drawn.
 A warm-up with a different photo comes first (imports, BLAS threads), so "first" means first for
 this picture, not first in the process.
 """
@@ -30,6 +33,7 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 BUDGET_S = 2.0
+FIGURE_BUDGET = 1.2 * 2**20  # bytes: the inspect figure (Z, ReLU and A of one filter) on the wire
 PAGE = "lessons/feature_maps.py"
 FILTERS = ["box blur", "Gaussian blur", "sharpen", "Sobel x", "Sobel y", "Laplacian", "emboss", "outline"]
 RERUNS = 5
@@ -71,9 +75,9 @@ def _elements(node):  # noqa: ANN001, ANN202
         yield from _elements(child)
 
 
-def proto_bytes(at) -> tuple[int, int]:  # noqa: ANN001
-    """(all elements' protobuf bytes, of which the player's storyboard) for main and sidebar."""
-    total = charts = 0
+def proto_bytes(at) -> tuple[int, int, int]:  # noqa: ANN001
+    """(all elements' protobuf bytes, of which the player's storyboard, of which Plotly figures)."""
+    total = charts = figures = 0
     for root in (at.main, at.sidebar):
         for element in _elements(root):
             proto = getattr(element, "proto", None)
@@ -82,7 +86,8 @@ def proto_bytes(at) -> tuple[int, int]:  # noqa: ANN001
             size = proto.ByteSize()
             total += size
             charts += size if element.type == "bidi_component" else 0
-    return total, charts
+            figures += size if element.type == "plotly_chart" else 0
+    return total, charts, figures
 
 
 def page_with_filters():  # noqa: ANN201
@@ -102,7 +107,7 @@ def upload(at, data: bytes, name: str = "photo.jpg") -> float:  # noqa: ANN001
     elapsed = time.perf_counter() - t
     if at.exception or at.error:
         raise RuntimeError([e.value for e in [*at.exception, *at.error]])
-    if len(at.image) != 1 + 3 * len(FILTERS) or not at.get("bidi_component"):
+    if len(at.image) != 2 + 3 * len(FILTERS) or not at.get("bidi_component") or not at.get("plotly_chart"):
         raise RuntimeError(f"the page did not draw every map: {len(at.image)} images")
     return elapsed
 
@@ -136,10 +141,39 @@ def stages(data: bytes) -> list[tuple[str, float]]:
     out.append((f"24 map tiles ({features.TILE_SIDE} px) + input as PNG", time.perf_counter() - t))
     t = time.perf_counter()
     n_H_prev, n_W_prev = loaded.array.shape[:2]
-    small = features.preview_crop(loaded.array, 10, (n_H_prev // 2, n_W_prev // 2))
-    board = storyboard.conv_forward_board(small[None], W, np.zeros((1, 1, 1, len(FILTERS))), {"stride": 1, "pad": 1})
+    crop = features.crop_with_neighbours(loaded.array, 10, (n_H_prev // 2, n_W_prev // 2), 1, 1)
+    board = storyboard.conv_forward_board(
+        crop.A_prev[None], W, np.zeros((1, 1, 1, len(FILTERS))), {"stride": 1, "pad": 0}
+    )
     json.dumps(board)
-    out.append(("storyboard (10 px crop) + JSON", time.perf_counter() - t))
+    out.append(("storyboard (10 px crop and its ring) + JSON", time.perf_counter() - t))
+    t = time.perf_counter()
+    figure_sizes(maps)
+    out.append(("inspect figure (whole map) + histograms, built and serialised", time.perf_counter() - t))
+    return out
+
+
+def figure_sizes(maps) -> list[tuple[str, int, tuple[int, int]]]:  # noqa: ANN001
+    """(what, bytes on the wire, blocks (Z, A)) of filter 0's inspect figure and histograms."""
+    from cnnviz.draw import plots
+    from cnnviz.pictures import features
+
+    n_H, n_W = maps.Z.shape[:2]
+    rules = features.stage_rules(maps)[0]
+    out = []
+    for what, window in (
+        ("whole map", None),
+        (
+            f"{features.INSPECT_SIDE}x{features.INSPECT_SIDE} window",
+            features.centred_window(n_H, n_W, n_H // 2, n_W // 2),
+        ),
+    ):
+        view = features.inspect_view(maps.Z[:, :, 0], maps.pooled[:, :, 0], rules, 2, 2, window)
+        out.append(
+            (what, plots.wire_bytes(plots.inspect_figure(view.panels)), (view.blocks["Z"], view.blocks["pooled"]))
+        )
+    hist = plots.histogram_figure(*features.histograms(maps.Z[:, :, 0], maps.pooled[:, :, 0]), ("Z", "A"))
+    out.append(("histograms (Z, A)", plots.wire_bytes(hist), (1, 1)))
     return out
 
 
@@ -165,7 +199,7 @@ def browser_times(photos: list[bytes]) -> None:
     if why:
         print(f"\nbrowser: skipped ({why})")
         return
-    n_images = 1 + 3 * len(FILTERS)
+    n_images = 2 + 3 * len(FILTERS)  # the input, 3 maps per filter, the crop in colour
     with tempfile.TemporaryDirectory() as tmp, browser.streamlit_server() as url, browser.chromium() as chrome:
         paths = []
         for k, data in enumerate(photos):
@@ -216,6 +250,46 @@ def browser_times(photos: list[bytes]) -> None:
         print("  all include the upload, the extra rerun the uploader starts on selecting a file, image fetches")
 
 
+def wire_per_rerun() -> None:
+    """Websocket bytes the browser receives: the first load, a rerun that keeps the inspect figure, a new figure.
+
+    Streamlit's message cache sends an element the browser already holds (same bytes) as a reference,
+    so the inspect figure crosses the wire when it changes, not on every rerun.
+    """
+    import browser
+
+    why = browser.missing()
+    if why:
+        print(f"\nwire per rerun: skipped ({why})")
+        return
+    with browser.streamlit_server() as url, browser.chromium() as chrome:
+        page = chrome.new_page(viewport={"width": 1280, "height": 720})
+        frames: list[int] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(len(p))))
+        page.goto(url + "/feature_maps?sample=scene", wait_until="networkidle")
+        page.locator(".st-key-fm_inspect_chart .js-plotly-plot").wait_for(timeout=90000)
+        page.wait_for_timeout(2000)
+        print("\nwebsocket bytes received (Chromium, sample 'scene', 4 filters):")
+        print(f"  {'first load of the page':<56}{sum(frames) / 1024:>9.0f} KB")
+
+        def crop_step() -> None:
+            page.locator(".st-key-fm_crop_row input[type=range]").focus()
+            page.keyboard.press("ArrowRight")
+
+        for what, action in (
+            ("crop moved 1 row (new storyboard, same inspect figure)", crop_step),
+            (
+                "another filter inspected (a new inspect figure)",
+                lambda: page.locator(".st-key-fm_inspect_btn_1 button").first.click(),
+            ),
+        ):
+            frames.clear()
+            action()
+            page.wait_for_timeout(3000)
+            page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
+            print(f"  {what:<56}{sum(frames) / 1024:>9.0f} KB")
+
+
 def main() -> None:
     from fixtures_images import photo_jpeg
 
@@ -225,7 +299,7 @@ def main() -> None:
     print(
         f"input: 4032x3024 photo-like JPEG, {len(data) / 2**20:.1f} MB; filters: {len(FILTERS)} ({', '.join(FILTERS)})"
     )
-    print("page defaults otherwise: stride 1, pad 1 (the sidebar's), max pool 2x2 stride 2, animation on a 10 px crop")
+    print("page defaults otherwise: stride 1, pad 1, max pool 2x2 stride 2, animation on a 10 px crop")
     print(f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs\n")
 
     at = page_with_filters()
@@ -242,7 +316,7 @@ def main() -> None:
         at.run()
         reruns.append(time.perf_counter() - t)
     rerun = statistics.median(reruns)
-    protos, charts = proto_bytes(at)
+    protos, charts, figures = proto_bytes(at)
     pngs, n_images = media.of(at), len(at.image)
 
     print(f"{'measure':<58}{'value':>12}  budget")
@@ -262,15 +336,30 @@ def main() -> None:
     print(f"{'tracemalloc peak, first run (another photo)':<58}{traced:>9.0f} MB")
     print(f"{'sent: element protos (all)':<58}{protos / 1024:>9.0f} KB")
     print(f"{'  of which the storyboard (player)':<58}{charts / 1024:>9.0f} KB  1 MB (a board)")
-    print(f"{f'sent: {n_images} PNG images (input + 3 x {len(FILTERS)} maps)':<58}{pngs / 1024:>9.0f} KB")
+    print(f"{'  of which the inspect figure and histograms (Plotly)':<58}{figures / 1024:>9.0f} KB")
+    print(f"{f'sent: {n_images} PNG images (input + 3 x {len(FILTERS)} maps + crop)':<58}{pngs / 1024:>9.0f} KB")
     print(f"{'sent in all':<58}{(protos + pngs) / 1024:>9.0f} KB")
     full = 1024 * 768 * len(FILTERS) * 8 * 2 + 512 * 384 * len(FILTERS) * 8
     print(f"(for scale: the float64 maps themselves are {full / 2**20:.0f} MB; they are downloads, made on click)")
+
+    from cnnviz.pictures import features, images, kernels
+
+    loaded = images.load_image(data)
+    maps = features.compute_feature_maps(loaded.array, kernels.kernel_bank(FILTERS[:1], 3), stride=1, pad=1)
+    print(
+        f"\nthe inspect figure on the wire, Z {maps.Z.shape[0]}x{maps.Z.shape[1]} (Plotly JSON, float32 typed arrays):"
+    )
+    for what, size, (k, k_pool) in figure_sizes(maps):
+        verdict = "ok" if size <= FIGURE_BUDGET else "OVER"
+        blocks = f"blocks {k}x{k} / A {k_pool}x{k_pool}" if what != "histograms (Z, A)" else ""
+        budget = f"{FIGURE_BUDGET / 2**20:.1f} MB {verdict}" if what != "histograms (Z, A)" else ""
+        print(f"  {what:<30}{blocks:<26}{size / 1024:>9.0f} KB  {budget}")
 
     print("\nwhere the time goes (the same functions outside Streamlit, one run):")
     for name, seconds in stages(photo_jpeg(4000, 3000, quality=87)):
         print(f"  {name:<56}{seconds:>10.3f} s")
 
+    wire_per_rerun()
     browser_times([photo_jpeg(4032, 3024, quality=q) for q in (84, 85, 86)])
 
 

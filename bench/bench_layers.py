@@ -39,12 +39,13 @@ _SETTLE = 0.15  # seconds; OpenBLAS threads spin ~0.1 s after a call
 @dataclass
 class Case:
     name: str
-    kind: str  # "conv" or "pool"
+    kind: str  # "conv", "pool" or "transposed" (conv_transpose_forward; W_shape (f, f, n_C, n_C_prev))
     A_shape: tuple[int, int, int, int]
     hparameters: dict
     W_shape: tuple[int, int, int, int] | None = None
     mode: str = "max"
     loops: bool = False  # time the layers loops too (once: they take up to a few seconds)
+    group: str = "course"  # "dilated/transposed": the cases of issue 19, summarised on their own
 
 
 CASES = [
@@ -65,6 +66,60 @@ CASES = [
     Case("avg pool batch 10x32x32x3 f2 s2", "pool", (10, 32, 32, 3), {"f": 2, "stride": 2}, mode="average", loops=True),
     Case("max pool image 1x512x512x3 f3 s2", "pool", (1, 512, 512, 3), {"f": 3, "stride": 2}, mode="max"),
     Case("avg pool image 1x512x512x3 f3 s2", "pool", (1, 512, 512, 3), {"f": 3, "stride": 2}, mode="average"),
+]
+# Dilation and the transposed convolution (issue 19): the lessons' shapes and a 512x512 image.
+NEW = "dilated/transposed"
+CASES += [
+    Case(
+        "dilated lesson 2x8x8x3, 4 3x3 p1 s1 d2",
+        "conv",
+        (2, 8, 8, 3),
+        {"pad": 1, "stride": 1, "dilation": 2},
+        (3, 3, 3, 4),
+        loops=True,
+        group=NEW,
+    ),
+    Case(
+        "dilated deep 4x64x64x16, 16 3x3 p2 s1 d2",
+        "conv",
+        (4, 64, 64, 16),
+        {"pad": 2, "stride": 1, "dilation": 2},
+        (3, 3, 16, 16),
+        group=NEW,
+    ),
+    Case(
+        "dilated image 1x512x512x3, 8 3x3 p3 s2 d3",
+        "conv",
+        (1, 512, 512, 3),
+        {"pad": 3, "stride": 2, "dilation": 3},
+        (3, 3, 3, 8),
+        group=NEW,
+    ),
+    Case(
+        "transposed lesson 2x8x8x3 -> 4, 3x3 s2 p1 op1",
+        "transposed",
+        (2, 8, 8, 3),
+        {"pad": 1, "stride": 2, "output_padding": 1},
+        (3, 3, 4, 3),
+        loops=True,
+        group=NEW,
+    ),
+    Case(
+        "transposed lesson 2x8x8x3 -> 4, 3x3 s1 p1",
+        "transposed",
+        (2, 8, 8, 3),
+        {"pad": 1, "stride": 1},
+        (3, 3, 4, 3),
+        group=NEW,
+    ),
+    Case(
+        "transposed image 1x256x256x8 -> 512x512x3, 4x4 s2 p1",
+        "transposed",
+        (1, 256, 256, 8),
+        {"pad": 1, "stride": 2},
+        (4, 4, 3, 8),
+        group=NEW,
+    ),
 ]
 
 
@@ -120,15 +175,31 @@ def _torch_calls(case: Case, A_prev: np.ndarray, W, b, grad: np.ndarray) -> tupl
     ops = torch.ops.aten
     if case.kind == "conv":
         stride, pad = case.hparameters["stride"], case.hparameters["pad"]
+        d = case.hparameters.get("dilation", 1)
         w = torch.from_numpy(np.ascontiguousarray(W.transpose(3, 2, 0, 1)))  # (n_C, n_C_prev, f, f)
         bias = torch.from_numpy(b.reshape(-1).copy())
 
         def forward():
-            return torch.nn.functional.conv2d(x, w, bias, stride=stride, padding=pad)
+            return torch.nn.functional.conv2d(x, w, bias, stride=stride, padding=pad, dilation=d)
 
         def backward():
             return ops.convolution_backward(
-                g, x, w, [w.shape[0]], [stride, stride], [pad, pad], [1, 1], False, [0, 0], 1, [True, True, True]
+                g, x, w, [w.shape[0]], [stride, stride], [pad, pad], [d, d], False, [0, 0], 1, [True, True, True]
+            )
+
+        return forward, backward
+    if case.kind == "transposed":
+        stride, pad = case.hparameters["stride"], case.hparameters["pad"]
+        op = case.hparameters.get("output_padding", 0)
+        w = torch.from_numpy(np.ascontiguousarray(W.transpose(3, 2, 0, 1)))  # (in = n_C_prev, out = n_C, f, f)
+        bias = torch.from_numpy(b.reshape(-1).copy())
+
+        def forward():
+            return torch.nn.functional.conv_transpose2d(x, w, bias, stride=stride, padding=pad, output_padding=op)
+
+        def backward():
+            return ops.convolution_backward(
+                g, x, w, [w.shape[1]], [stride, stride], [pad, pad], [1, 1], True, [op, op], 1, [True, True, True]
             )
 
         return forward, backward
@@ -174,6 +245,21 @@ def _run_case(
             "layers": (
                 lambda: layers.conv_forward(A_prev, W, b, case.hparameters),
                 lambda: layers.conv_backward(grad, cache),
+            ),
+        }
+    elif case.kind == "transposed":
+        W = rng.standard_normal(case.W_shape)
+        b = rng.standard_normal((1, 1, 1, case.W_shape[2]))
+        out, cache = fast.conv_transpose_forward(A_prev, W, b, case.hparameters)
+        grad = rng.standard_normal(out.shape)
+        calls = {
+            "fast": (
+                lambda: fast.conv_transpose_forward(A_prev, W, b, case.hparameters),
+                lambda: fast.conv_transpose_backward(grad, cache),
+            ),
+            "layers": (
+                lambda: layers.conv_transpose_forward(A_prev, W, b, case.hparameters),
+                lambda: layers.conv_transpose_backward(grad, cache),
             ),
         }
     else:
@@ -254,7 +340,11 @@ def _warm_allocator() -> None:
 def main() -> None:
     _warm_allocator()
     rng = np.random.default_rng(0)
-    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS") if k in os.environ}
+    env = {
+        k: os.environ[k]
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+        if k in os.environ
+    }
     print(f"numpy {np.__version__}, environment: {env or 'no OPENBLAS_*/OMP_* variables set'}")
     print(f"{os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.2f} (other processes skew the timings)")
     if torch is None:
@@ -272,8 +362,11 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
-    ratios, ratios_1t, speedups = [], [], []
+    ratios, ratios_1t, speedups, new_ratios = [], [], [], []
+    only = os.environ.get("CNNVIZ_BENCH_GROUP")  # e.g. "dilated/transposed": only that group's cases
     for case in CASES:
+        if only and case.group != only:
+            continue
         for label, t_fast, t_torch, t_torch1, t_layers in _run_case(case, rng):
             ratio = t_fast / t_torch if t_torch else None
             ratio_1t = t_fast / t_torch1 if t_torch1 else None
@@ -281,6 +374,8 @@ def main() -> None:
             if ratio is not None:
                 ratios.append((ratio, label))
                 ratios_1t.append(ratio_1t)
+                if case.group == NEW:
+                    new_ratios.append((ratio, label))
             if speedup is not None:
                 speedups.append((speedup, label))
             print(
@@ -295,10 +390,18 @@ def main() -> None:
         print(f"geometric mean fast/torch: {_geomean([r for r, _ in ratios]):.2f}  (target <= 1.0)")
         print(f"worst fast/torch:          {worst:.2f}  (target <= 3.0) on {worst_label}")
         print(f"against torch on 1 thread: geometric mean {_geomean(ratios_1t):.2f}, worst {max(ratios_1t):.2f}")
+    if new_ratios:
+        worst, worst_label = max(new_ratios)
+        print(
+            f"{NEW}: geometric mean fast/torch {_geomean([r for r, _ in new_ratios]):.2f} (target <= 1.5), "
+            f"worst {worst:.2f} on {worst_label}"
+        )
     if speedups:
         low, low_label = min(speedups)
         print(f"min layers/fast speedup:   {low:.0f}x  (target >= 100x) on {low_label}")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
+    if only:
+        return
     ratio, seconds = peak_memory_ratio()
     print(
         f"peak memory, 1x2048x2048x3 through eight 11x11 (fast.conv_forward, {seconds:.1f} s): "

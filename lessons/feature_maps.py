@@ -6,7 +6,6 @@ import streamlit as st
 from cnnviz.app import feature_controls as fc
 from cnnviz.app import image_input, lesson
 from cnnviz.core.errors import InputError
-from cnnviz.draw import plots
 from cnnviz.pictures import features, images, kernels
 from cnnviz.pictures.images import LUMA
 
@@ -160,8 +159,8 @@ if area == fc.AREA_WINDOW:
     crop_col = int(st.session_state.get("fm_crop_col", n_W_prev // 2))
     # Z[i, j]'s window starts at padded row i * stride, i.e. picture row i * stride - pad
     window = features.centred_window(n_H, n_W, (crop_row + pad) // stride, (crop_col + pad) // stride)
-view = features.inspect_view(maps.Z[:, :, c_in], maps.pooled[:, :, c_in], rules, pool_f, pool_stride, window, mode=mode)
-fig = plots.inspect_figure(view.panels, decimals)
+maps_id = (key, W.shape, W.tobytes(), stride, pad, pool_f, pool_stride, mode)
+fig, fig_bytes, view, hist = fc.inspect_figures(maps_id, maps, c_in, window, decimals)
 fc.show_figure(fig, "fm_inspect_chart")
 top, left_w, bottom, right_w = view.window
 k, k_pool = view.blocks["Z"], view.blocks["pooled"]
@@ -174,7 +173,8 @@ if k == 1 and k_pool == 1:
     detail = "at full resolution: one cell per value, the hover gives each value"
 else:
     detail = (
-        f"reduced to fit the budget of {features.INSPECT_CELLS:,} values per map: each cell is a "
+        f"reduced to fit the budget of {features.INSPECT_CELLS:,} values per map (half of it for A, whose cells "
+        "also carry A's row and column): each cell is a "
         f"{k}×{k} block of Z (A: {k_pool}×{k_pool}) showing the value in it farthest from 0, as in the grid. "
         "Choose *Show: full resolution around the crop* for every value"
     )
@@ -182,13 +182,11 @@ st.caption(
     f"**c = {c_in}: {labels[c_in]}**, {what}, {detail}. Drag to zoom (the three maps zoom together onto the same "
     f"part of the picture), double-click to zoom out; the hover gives row, column and value ({decimals} decimals, "
     f"the page's). A[i, j] pools Z's rows i·{pool_stride}..i·{pool_stride}+{pool_f - 1} (and columns alike), so it "
-    f"is drawn over that window, {pool_stride} Z pixels a side; its hover gives A's own row and column. Colours "
+    f"is drawn over that window, {pool_stride * k_pool} Z pixels a side"
+    + (f" for each {k_pool}×{k_pool} block of A" if k_pool > 1 else "")
+    + "; its hover gives A's own row and column. Colours "
     f"as in the grid: Z {rules['Z'].legend}; ReLU and A {rules['relu'].legend}. "
-    f"This figure is {fc.wire_size(plots.wire_bytes(fig))} on the wire (float32 values)."
-)
-hist = plots.histogram_figure(
-    *features.histograms(maps.Z[:, :, c_in], maps.pooled[:, :, c_in]),
-    (f"Z: all {n_H * n_W:,} values", f"A after {mode} pooling: {n_H_pool * n_W_pool:,} values"),
+    f"This figure is {fc.wire_size(fig_bytes)} on the wire (float32 values)."
 )
 fc.show_figure(hist, "fm_inspect_hist")
 negative = float((maps.Z[:, :, c_in] < 0).mean())

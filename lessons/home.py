@@ -22,8 +22,9 @@ link under *Share this view* reopens exactly what you see, step included.
 # The lessons as links, grouped as the course teaches them (titles and blurbs from the registry).
 GROUPS = {
     "Forward": ("zero_padding", "convolution", "pooling"),
-    "Backward": ("conv_backward", "pool_backward", "transposed_conv"),
+    "Backward": ("conv_backward", "pool_backward"),
     "Your pictures": ("feature_maps",),
+    "Beyond the course": ("transposed_conv",),
 }
 cols = st.columns(len(GROUPS))
 for col, (heading, members) in zip(cols, GROUPS.items(), strict=True):

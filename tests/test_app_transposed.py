@@ -79,6 +79,8 @@ def test_lesson_7_draws_the_transposed_player_with_input_and_output_named():
     text = arithmetic(at)
     assert "n_H = (n_H_prev - 1)*stride - 2*pad + f + output_padding = (8 - 1)*2 - 2*1 + 3 + 1 = 16" in text
     assert at.query_params["output_padding"] in (["1"], "1")
+    labels = " | ".join(b.proto.label for b in at.get("download_button"))
+    assert "GIF" in labels and "interactive HTML" in labels  # the same exports as the other lessons
     # the board's cropped output and conv_backward's dA_prev: the same numbers
     last = board["n_steps"] - 1
     np.testing.assert_array_equal(S.values_at(board, "Z/0", last), S.values_at(board, "dA_prev/0", last))
@@ -95,3 +97,25 @@ def test_lesson_7_says_the_course_has_no_cell_for_it():
     at = run("lessons/transposed_conv.py", query={"source": "course"})
     assert any("no transposed convolution cell" in i.value for i in at.info)
     assert at.get("bidi_component")
+
+
+def test_lesson_7_checks_a_students_conv_transpose_forward_and_marks_the_player(monkeypatch):
+    from test_check_transposed import MISTAKES, _code
+
+    from cnnviz.check import switch
+
+    monkeypatch.setenv(switch.ENV, "on")
+    at = run("lessons/transposed_conv.py", stride=2, output_padding=1)
+    key = "check/conv_transpose_forward"
+    at.text_area(key=f"{key}/code").set_value(_code())
+    at.button(key=f"{key}/button").click().run()
+    assert not at.exception and "every case matches" in " ".join(e.value for e in at.success)
+    at.text_area(key=f"{key}/code").set_value(_code(**MISTAKES["= instead of +="]))
+    at.button(key=f"{key}/button").click().run()
+    assert not at.exception
+    shown = [m.value for kind in ("markdown", "warning", "info", "error") for m in getattr(at, kind)]
+    assert "instead of `+=`" in " ".join(shown)
+    from player_helpers import data_of
+
+    differs = data_of(at)["marks"]["differs"]
+    assert differs and set(differs) <= {"Z/0", "Z/1"}  # n_C = 4: the two output channels drawn

@@ -30,11 +30,12 @@ def test_page_loads_without_errors(page, app_url, path):
     page.goto(f"{app_url}/{path}")
     if path:  # every lesson, Feature maps' window preview included, draws with the player
         browser.wait_for_player(page)
-        # Plotly only where it is the best tool: the gradient check's scatter of the backward lessons
-        # (and Feature maps' own map figures)
+        # Plotly only where it is the best tool: the gradient check's scatter of the backward lessons and
+        # the Feature maps' inspected map; it draws beside the player, never the animation
         scatter = path in ("conv_backward", "pool_backward")
         if scatter:
             page.locator(".js-plotly-plot").first.wait_for(timeout=30000)
+        assert page.locator('[data-testid="cnnviz-player"] .js-plotly-plot').count() == 0
         if path != "feature_maps":
             assert page.locator(".js-plotly-plot").count() == scatter, "the player, no Plotly figure of the lesson"
     else:

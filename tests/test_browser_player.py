@@ -17,7 +17,7 @@ LARGEST = {
     "pooling": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&pool_f=6&pool_stride=1",
     "conv_backward": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&f=7&pad=3&n_C=8",
     "pool_backward": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&pool_f=6&pool_stride=1",
-    "transposed_conv": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&f=7&n_C=8",
+    "transposed_conv": "n_H_prev=16&n_W_prev=16&n_C_prev=4&m=4&f=7&pad=3&n_C=8&stride=4&output_padding=3",
 }
 MIN_FONT = {1280: 14, 1920: 18}
 

@@ -40,3 +40,21 @@ def test_a_rerun_that_keeps_the_board_receives_a_header_not_the_board(chrome, ap
     print(f"first draw: {first:,} bytes; the Present rerun: {rerun:,} bytes, of them the player's {player:,}")
     assert first > 100_000, "the first draw carries the board"
     assert 0 < player <= BUDGET, f"the player's message of the rerun was {player:,} bytes"
+
+
+def test_a_tab_that_lost_its_board_asks_for_it_and_draws_again(chrome, app_url):
+    page = browser.watched_page(chrome, 1280, 900)
+    page.goto(f"{app_url}/convolution")
+    browser.wait_for_player(page)
+    cells = page.locator('[data-cell^="Z:"]').count()
+    # the tab forgets what it keeps, and the player is gone from the page (as after a long visit elsewhere)
+    page.evaluate(
+        """() => { window.__cnnviz.boards.clear();
+                   const e = document.querySelector('.cnnviz-player').parentElement; delete e.__cnnvizPlayer; }"""
+    )
+    page.get_by_text("Present", exact=True).click()  # a rerun that keeps the board: the header only
+    page.wait_for_selector(".cnnviz-player.present [data-cell]", timeout=30000)
+    browser.wait_for_player(page)
+    assert page.locator('[data-cell^="Z:"]').count() == cells
+    assert not page.errors, page.errors
+    page.close()

@@ -12,6 +12,7 @@ import os
 import secrets
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -31,18 +32,38 @@ def real_open(*a):
 """
 
 
+def _argv(pid: int) -> list[bytes]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().split(b"\0")
+    except OSError:
+        return []
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return int(fh.read().split("PPid:")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def sandboxed(runners_only: bool = False) -> list[int]:
-    """Host pids of the checks' processes (bwrap and the runner; only the runners: one per check)."""
-    out = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                    argv = fh.read().split(b"\0")
-            except OSError:
-                continue
-            if boundary.INSIDE_RUNNER.encode() in argv and not (runners_only and argv[0].endswith(b"bwrap")):
-                out.append(int(pid))
+    """Host pids of this test's checks (bwrap and the runner; only the runners: one per check), and of any
+    runner that lost its bwrap parent (an escaped process, whoever's check it was). Checks that other
+    processes on this machine run at the same time are not counted."""
+    me, out = os.getpid(), []
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+        argv = _argv(pid)
+        if boundary.INSIDE_RUNNER.encode() not in argv or (runners_only and argv[0].endswith(b"bwrap")):
+            continue
+        chain, p = [], pid
+        while p > 1 and len(chain) < 16:
+            p = _parent(p)
+            chain.append(p)
+        orphan = not argv[0].endswith(b"bwrap") and not (_argv(chain[0])[:1] or [b""])[0].endswith(b"bwrap")
+        if me in chain or orphan:
+            out.append(pid)
     return out
 
 
@@ -79,6 +100,30 @@ def test_a_fork_and_a_double_fork_are_refused_and_nothing_outlives_the_check():
     assert case.status == "raised" and "PermissionError" in case.traceback, case.traceback
     r, case = run("os = real('os')\nos.posix_spawn('/usr/bin/sleep', ['sleep', '60'], {})\nreturn 1.0")
     assert case.status == "raised" and "PermissionError" in case.traceback, case.traceback
+
+
+def test_without_the_seccomp_filter_a_double_fork_survivor_still_dies_with_the_check(monkeypatch, tmp_path):
+    """The second layer: the PID namespace. A detached grandchild (setsid) that would outlive the check is
+    killed when the runner exits normally; it never gets to write its mark."""
+    monkeypatch.setattr(sandbox, "SECCOMP", False)
+    body = (
+        "os = real('os')\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        real('time').sleep(30)\n"
+        "        real_open('/tmp/alive', 'w').write('x')\n"
+        "        os.kill(1, 9)\n"
+        "    os._exit(0)\n"
+        "real('time').sleep(0.3)\n"
+        "return 1.0"
+    )
+    r, case = run(body)  # run() asserts that no process is left on the host
+    assert (
+        case.status == "returned" and r.protections["seccomp filter (no new processes, no sockets, no ptrace)"] is False
+    )
+    time.sleep(2)
+    assert not sandboxed()
 
 
 def test_a_fork_bomb_is_bounded():
@@ -328,6 +373,40 @@ def test_the_server_cannot_be_seen_killed_or_traced():
     assert str(me) not in last.split("[[")[1] or me < 3  # only the sandbox's own pids (1, 2)
 
 
+def test_kernel_knobs_are_read_only():
+    """/proc/sysrq-trigger and /proc/sys are host-root-owned: opened for writing (nothing is written), they refuse."""
+    body = (
+        "os = real('os')\n"
+        "opened = []\n"
+        "for path in ('/proc/sysrq-trigger', '/proc/sys/kernel/hostname', '/proc/sys/vm/drop_caches'):\n"
+        "    try:\n"
+        "        os.close(os.open(path, os.O_WRONLY))\n"
+        "        opened.append(path)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "raise ValueError(opened)"
+    )
+    r, case = run(body)
+    assert "ValueError: []" in case.traceback, case.traceback
+
+
+def test_memory_outside_the_address_space_limit_is_refused():
+    """memfd_create would hold RAM that RLIMIT_AS does not count (written, never mapped)."""
+    r, case = run("os = real('os')\nfd = os.memfd_create('x')\nreturn 1.0")
+    assert case.status == "raised" and "PermissionError" in case.traceback, case.traceback
+
+
+def test_kill_minus_one_reaches_only_the_check():
+    probe = subprocess.Popen(["sleep", "30"])  # a host process the check must not reach
+    try:
+        r, case = run("os = real('os')\nos.kill(-1, 9)\nreturn 1.0")
+        assert probe.poll() is None, "a host process was killed"
+        assert case.status in ("not run", "raised") or "code" in r.ended
+    finally:
+        probe.kill()
+        probe.wait()
+
+
 def test_no_network_to_loopback_or_a_documentation_address():
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -401,7 +480,7 @@ def test_many_cpu_burning_checks_run_at_most_slots_at_a_time(monkeypatch):
         t.join()
     stop.set()
     watcher.join()
-    assert len(results) == 6 and all(r.ended.startswith("time limit") for r in results)
+    assert len(results) == 6 and all(r.ended.startswith("time limit") for r in results), [r.ended for r in results]
     assert 1 <= peak[0] <= slots.SLOTS, f"{peak[0]} checks ran at once"
     assert max(r.waited for r in results) > 0.5  # some waited in line
     assert nothing_left()
@@ -416,7 +495,8 @@ def test_one_check_per_session_at_a_time():
 
     t = threading.Thread(target=first)
     t.start()
-    time.sleep(0.3)
+    while "same" not in slots._busy and t.is_alive():  # the first check holds this session
+        time.sleep(0.01)
     with pytest.raises(slots.BusyError, match="previous check is still running"):
         checker.check("zero_pad", "def zero_pad(X, pad):\n    return X\n", PAD, session="same")
     t.join()

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from cnnviz.check import checker, sandbox, source
+from cnnviz.check import boundary, checker, sandbox, source
 from cnnviz.core.errors import InputError
 
 FAST = sandbox.Limits(cpu_s=1, wall_s=3.0)
@@ -121,3 +121,22 @@ def test_the_check_reports_nan_and_wrong_shape():
     assert nan.verdicts[0].verdict == "differs" and "NaN" in nan.verdicts[0].detail
     shape = checker.check("zero_pad", "def zero_pad(X, pad):\n    return X\n", PAD)
     assert {v.verdict for v in shape.verdicts} == {"wrong shape", "matches"}  # pad 0 matches
+
+
+@pytest.mark.parametrize("why", ["missing", "no namespaces"])
+def test_without_a_working_bubblewrap_nothing_is_run_and_the_student_is_told(monkeypatch, why):
+    boundary.host_user.cache_clear()
+    if why == "missing":
+        monkeypatch.setattr(boundary, "bwrap_path", lambda: None)
+    else:
+        monkeypatch.setattr(boundary, "_try", lambda user: "bwrap: No permissions to create new namespace")
+    started = []
+    monkeypatch.setattr(sandbox.subprocess, "Popen", lambda *a, **k: started.append(a))
+    try:
+        with pytest.raises(boundary.NoSandboxError, match="bubblewrap") as err:
+            checker.check("zero_pad", "def zero_pad(X, pad):\n    return X\n", PAD)
+        assert isinstance(err.value, InputError) and started == []  # shown as a message; no weaker fallback
+        if why != "missing":
+            assert "No permissions to create new namespace" in str(err.value)
+    finally:
+        boundary.host_user.cache_clear()

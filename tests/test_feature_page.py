@@ -22,7 +22,7 @@ from cnnviz.pictures import features, images, kernels
 
 APP = Path(__file__).parents[1] / "app.py"
 PAGE = "lessons/feature_maps.py"
-DOWNLOADS = {"fm_png", "fm_npy_Z", "fm_npy_relu", "fm_npy_pooled", "fm_gif"}
+DOWNLOADS = {"fm_png", "fm_npy_Z", "fm_npy_relu", "fm_npy_pooled", "fm_gif", "fm_gif_html"}
 
 
 def open_page(source: str = "random", sample: str | None = None, **sliders: int) -> AppTest:
@@ -96,8 +96,13 @@ def assert_grid(at: AppTest, labels: list[str], image_shape: tuple[int, ...], f:
 
 
 def board(at: AppTest) -> dict:
-    """The storyboard the page sent to the player."""
-    return player.decode(at.get("bidi_component")[0].proto.bytes)["board"]
+    """The storyboard the page sent to the player (a rerun that keeps it sends only its id: then ask again)."""
+    sent = player.decode(at.get("bidi_component")[0].proto.bytes)["board"]
+    if sent is None:
+        at.session_state["_cnnviz_board_sent:fm_player"] = None  # as the browser's "need" does
+        at.run()
+        sent = player.decode(at.get("bidi_component")[0].proto.bytes)["board"]
+    return sent
 
 
 # --- Inputs ----------------------------------------------------------------------------------
@@ -424,7 +429,8 @@ def test_a_large_photo_is_inspected_reduced_or_at_full_resolution_around_the_cro
     healthy(at)
     spec = figure(at)
     top, left, bottom, right = features.centred_window(n_H, n_W, 101, at.slider(key="fm_crop_col").value + 1)
-    assert typed(spec["data"][0]["z"]).shape == (bottom - top, right - left) == (320, 320)
+    side = features.INSPECT_SIDE
+    assert typed(spec["data"][0]["z"]).shape == (bottom - top, right - left) == (side, side)
     assert spec["layout"]["xaxis"]["range"] == [left - 0.5, right - 0.5]
     assert spec["layout"]["yaxis"]["range"] == [bottom - 0.5, top - 0.5]
 
@@ -437,3 +443,37 @@ def test_the_settings_row_is_on_the_page_not_in_the_sidebar():
     assert not any(s.key == "f" for s in at.slider)  # f is the kernels': no slider that does nothing
     assert any("**f** (the filter's size) is the kernels'" in c.value for c in at.caption)
     assert_grid(at, fc.DEFAULT_KERNELS, images.sample_image("disc").shape, 3, 2, 1)
+
+
+def test_the_pages_zip_has_distinct_grids_and_full_names(monkeypatch):
+    """The "Maps as PNG (.zip)" button's file, made by the page's own callable (captured where Streamlit keeps it)."""
+    import io
+    import zipfile
+
+    from PIL import Image
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made = {}
+    original = MediaFileManager.add_deferred
+
+    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001, ANN202
+        file_id = original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        made[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    at = open_page("upload")  # a photo: maps of 768x1024, where 256-pixel thumbnails made the two grids one file
+    at.file_uploader(key="upload_widget").set_value(("photo.jpg", F.photo_jpeg(1600, 1200), "image/jpeg")).run()
+    healthy(at)
+    (button,) = [d for d in at.get("download_button") if d.key == "fm_png"]
+    with zipfile.ZipFile(io.BytesIO(made[button.proto.deferred_file_id]())) as archive:
+        names = set(archive.namelist())
+        grids = {name: archive.read(name) for name in names if name.endswith("_grid.png")}
+        sizes = {name: Image.open(io.BytesIO(data)).size for name, data in grids.items()}
+    stages = ["Z_conv_output", "ReLU_max_Z_0", "A_pooled"]
+    assert set(grids) == {f"{stage}_grid.png" for stage in stages}
+    assert len(set(grids.values())) == 3  # relu_grid.png and pooled_grid.png were byte-identical
+    assert sizes["A_pooled_grid.png"][1] < sizes["ReLU_max_Z_0_grid.png"][1]  # the pooled maps, half as tall
+    labels = [features.file_label(name) for name in fc.DEFAULT_KERNELS]
+    assert {f"{stage}/{c:02d}_{label}.png" for stage in stages for c, label in enumerate(labels)} <= names
+    assert "Z_conv_output/00_Sobel_x.png" in names  # the kernel's full name, its space as "_"

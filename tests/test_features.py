@@ -413,9 +413,10 @@ def test_inspect_view_lines_the_pooled_map_up_with_z_and_keeps_the_budget():
     assert z_panel["values"][0, 0] == np.float32(Z[:4, :4].flat[np.abs(Z[:4, :4]).argmax()])  # farthest from 0, signed
     assert (relu_panel["values"] == np.maximum(z_panel["values"], 0)).all()
     assert z_panel["x_range"] == (-0.5, 400.5) and z_panel["y_range"] == (-0.5, 299.5)
-    # A[i, j] pools Z's rows 2i..2i+2: drawn centred on row 2i + 1 (block 2: over A's rows i, i+1)
-    assert view.blocks["pooled"] == 2 and a_panel["d"] == 4 and a_panel["y0"] == 1 + 1
-    assert a_panel["customdata"][3, 5].tolist() == [6, 10]  # A's own row and column of the block
+    # A[i, j] pools Z's rows 2i..2i+2, centre 2i + 1; A gets half the budget: 3x3 blocks (50 x 67 <= 5,000),
+    # each drawn over its three windows' centres: 2 * 1 + 1 for the first block, 2 * 3 = 6 rows a block
+    assert view.blocks["pooled"] == 3 and a_panel["d"] == 6 and a_panel["y0"] == 2 * 1 + 1
+    assert a_panel["customdata"][3, 5].tolist() == [9, 15]  # A's own row and column of the block
     # A full-resolution window: every value, A's rows whose windows lie inside it
     view = features.inspect_view(Z, pooled, rules, 3, 2, (100, 200, 140, 260), max_cells=10_000)
     z_panel, _, a_panel = view.panels
@@ -452,3 +453,5 @@ def test_histograms_split_z_at_zero():
     z_counts, z_edges, a_counts, a_edges = features.histograms(Z, np.array([[1.0, 3.0]]), bins=10)
     assert 0.0 in z_edges and z_counts.sum() == 6 and a_counts.sum() == 2
     assert z_counts[z_edges[1:] <= 0].sum() == 2  # the two negatives, in bins left of 0
+    z_counts, z_edges, _, _ = features.histograms(np.array([[-100.0, 1e-3]]), np.zeros((1, 1)), bins=10)
+    assert z_counts.sum() == 2 and z_edges[-1] == 1e-3  # a sliver above 0 keeps its bin

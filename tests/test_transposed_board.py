@@ -41,7 +41,7 @@ def test_transposed_board_replays_to_conv_transpose_forward_and_conv_backward(se
     only_c = np.zeros(A_prev.shape)
     only_c[i, :, :, c] = A_prev[i, :, :, c]
     share, _ = layers.conv_transpose_forward(only_c, W, np.zeros(b.shape), hp)
-    drawn = T.channels_drawn(n_C, n_H + 2 * pad, n_W + 2 * pad)
+    drawn = T.channels_drawn(n_C)
     assert {p["name"] for p in board["panels"] if p["array"] == "Z"} == {f"Z/{k}" for k in range(drawn)}
     last = board["n_steps"] - 1
     for k in range(drawn):
@@ -120,3 +120,11 @@ def test_dilated_boards_replay_to_the_layers(setting, seed):
         np.testing.assert_allclose(share, dA_prev[i, :, :, k], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(S.values_at(back, f"dW/{k}", last), dW[:, :, k, c], rtol=1e-12, atol=1e-12)
         assert S.panel(back, f"W_dilated/{k}")["shape"] == [windows.span(f, d)] * 2
+
+
+def test_show_opens_lesson_7_in_a_notebook_player():
+    from cnnviz import show
+
+    A_prev, W, b = np.ones((1, 2, 2, 1)), np.ones((2, 2, 3, 1)), np.zeros((1, 1, 1, 3))
+    player = show.conv_transpose_forward(A_prev, W, b, {"stride": 2, "pad": 0}, step=3)
+    assert player.step == 3 and json.loads(player.board)["lesson"] == "conv_transpose_forward"

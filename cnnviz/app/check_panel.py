@@ -7,13 +7,15 @@ the check before the next script run, so the page's player (drawn earlier) gets 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import uuid
 from typing import Any
 
 import streamlit as st
 
-from cnnviz.check import checker, slots, switch
+from cnnviz.check import boundary, checker, slots, switch
 from cnnviz.core.errors import InputError
 
 
@@ -98,6 +100,9 @@ def render(
                 "listens on 127.0.0.1 only: checking is on), or start it with `CNNVIZ_CHECK_CODE=on`."
             )
             return None, None
+        if not _probing.is_set():  # probe bubblewrap once per process, in the background, before a Check
+            _probing.set()
+            threading.Thread(target=_probe, daemon=True).start()
         function = names[0] if len(names) == 1 else st.selectbox("Function", names, key=f"{key}/function")
         st.text_area(f"Paste your {function} (with any helper it calls)", key=f"{key}/code", height=200)
         st.file_uploader("…or upload a .py or .ipynb", type=["py", "ipynb"], key=f"{key}/file")
@@ -108,7 +113,7 @@ def render(
             args=(page, function, inputs, ties, i, c),
             help="Runs your function in a sandbox (bubblewrap: no files, no network, no other processes; "
             "2 s CPU, 512 MB, 5 s) on these inputs, the course's cells and a few extra cases, and compares "
-            f"cell by cell. {slots.SLOTS} checks run at a time on this server; the others wait in line.",
+            f"cell by cell. {slots.SLOTS} check(s) run at a time on this server; the others wait in line.",
         )
         error = st.session_state.get(f"{key}/error")
         if error:
@@ -118,6 +123,14 @@ def render(
             return None, None
         _show(report)
         return (report.marks or None), (report.first["step"] if report.first else None)
+
+
+_probing = threading.Event()
+
+
+def _probe() -> None:
+    with contextlib.suppress(InputError):  # said when a check is asked for
+        boundary.host_user()
 
 
 def _show(report: checker.Report) -> None:

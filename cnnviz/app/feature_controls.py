@@ -21,6 +21,7 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from cnnviz.app import cached, memory, player
 from cnnviz.app import settings as params
 from cnnviz.core.errors import InputError
+from cnnviz.draw import plots
 from cnnviz.pictures import features, kernels
 
 DEFAULT_KERNELS = ["Sobel x", "Sobel y", "Gaussian blur", "sharpen"]
@@ -445,3 +446,36 @@ def preview(key: str, _image: np.ndarray, size: int, center: tuple[int, int] | N
 @st.cache_data(max_entries=16, show_spinner=False)
 def crop(key: str, _image: np.ndarray, size: int, center: tuple[int, int], stride: int, pad: int) -> features.Crop:
     return features.crop_with_neighbours(_image, size, center, stride, pad)
+
+
+# The inspect figure and its histograms, built once per filter, window and precision (building a
+# figure of 200,000 values costs Plotly ~0.1-0.3 s; a rerun only re-serialises it). Read-only, shared.
+_FIGURES = memory.ByteLRU(64 * 2**20, name="inspect figures", max_entries=8, drop_when_idle=True)
+
+
+def inspect_figures(
+    maps_id: tuple,
+    maps: features.FeatureMaps,
+    c: int,
+    window: tuple[int, int, int, int] | None,
+    decimals: int,
+) -> tuple[object, int, features.InspectView, object]:
+    """(inspect figure, its bytes on the wire, its InspectView, the histograms' figure) of filter c, cached.
+
+    maps_id -- what identifies maps (the image's key, W, hyperparameters, mode), as feature_maps caches them
+    """
+    pool = maps.hparameters["pool"]
+
+    def make() -> tuple[object, int, features.InspectView, object]:
+        rules = features.stage_rules(maps)[c]
+        Z, pooled = maps.Z[:, :, c], maps.pooled[:, :, c]  # (n_H, n_W), (n_H_pool, n_W_pool)
+        view = features.inspect_view(Z, pooled, rules, pool["f"], pool["stride"], window, mode=maps.mode)
+        fig = plots.inspect_figure(view.panels, decimals)
+        n_H, n_W = Z.shape
+        hist = plots.histogram_figure(
+            *features.histograms(Z, pooled),
+            (f"Z: all {n_H * n_W:,} values", f"A after {maps.mode} pooling: {pooled.size:,} values"),
+        )
+        return fig, plots.wire_bytes(fig), view, hist
+
+    return _FIGURES.get_or_make((maps_id, c, window, decimals), make)

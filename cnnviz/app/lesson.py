@@ -329,7 +329,13 @@ def _controls_row(cols: list, keys: list[str], indices: tuple[str, ...]) -> Cont
 
 
 def player(board: player_component.Packed, key: str, s: dict[str, Any], marks: dict | None = None) -> int:
-    """The lesson player for `board`, opened on the link's step; returns the step the browser reported."""
+    """The lesson player for `board`, opened on the link's step; returns the step the browser reported.
+
+    Marks on panels the board does not draw (lesson 7 draws its first output channels only) are dropped.
+    """
+    if marks and marks.get("differs"):
+        names = {p["name"] for p in board.board()["panels"]}
+        marks = {**marks, "differs": {name: rects for name, rects in marks["differs"].items() if name in names}}
     return player_component.show(
         board, key=key, step=int(s.get("step", 0)), decimals=int(s.get("decimals", 2)), present=present(), marks=marks
     )

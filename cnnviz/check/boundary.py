@@ -3,10 +3,11 @@
 New user, PID, mount, network, IPC and UTS namespaces; no capabilities; uid/gid 65534 inside; a new session
 (no terminal); --die-with-parent. The filesystem is empty except read-only binds of /usr, the Python
 interpreter's prefix (its stdlib), numpy's package directory and the runner script; a fresh /proc of the
-sandbox's own PID namespace, a minimal /dev, and one private tmpfs of `tmp_mb` MB at /tmp as the only
-writable place. When the server runs as root and the interpreter and numpy are readable by `nobody`,
-bubblewrap itself is started as uid 65534 (unprivileged user namespaces), so the child is nobody on the
-host as well; otherwise it is the server's user inside a user namespace without capabilities.
+sandbox's own PID namespace, remounted read-only (no /proc/sys knobs, no sysrq), a minimal read-only /dev,
+and one private tmpfs of `tmp_mb` MB at /tmp as the only writable place. When the server runs as root
+and the interpreter and numpy are readable by `nobody`, bubblewrap itself is started as uid 65534
+(unprivileged user namespaces), so the child is nobody on the host as well; otherwise it is the server's
+user inside a user namespace without capabilities.
 """
 
 from __future__ import annotations
@@ -54,11 +55,15 @@ def _binds() -> list[str]:
     return args + ["--ro-bind", str(RUNNER), INSIDE_RUNNER]
 
 
+def bwrap_path() -> str | None:
+    """Where bubblewrap is, or None."""
+    return shutil.which("bwrap") or ("/usr/bin/bwrap" if Path("/usr/bin/bwrap").exists() else None)
+
+
 def command(tmp_mb: int) -> list[str]:
     """bwrap ... python -I -S runner: the whole command line of one check."""
-    bwrap = shutil.which("bwrap") or "/usr/bin/bwrap"
     return [
-        bwrap,
+        bwrap_path() or "bwrap",
         "--unshare-user",
         "--unshare-pid",
         "--unshare-net",
@@ -97,6 +102,8 @@ def command(tmp_mb: int) -> list[str]:
         "--remount-ro",
         "/dev",
         "--remount-ro",
+        "/proc",
+        "--remount-ro",
         "/",
         "--chdir",
         "/tmp",
@@ -124,7 +131,7 @@ def host_user() -> int | None:
 
     Raises NoSandboxError when bubblewrap is missing or cannot create its namespaces.
     """
-    if not (shutil.which("bwrap") or Path("/usr/bin/bwrap").exists()):
+    if bwrap_path() is None:
         raise NoSandboxError(
             "Checking your code needs bubblewrap (the Debian/Ubuntu package `bubblewrap`: `sudo apt-get install "
             "bubblewrap`), which this server does not have; cnnviz does not run your code without it."

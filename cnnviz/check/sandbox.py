@@ -28,6 +28,7 @@ import numpy as np
 from cnnviz.check import boundary, wire
 from cnnviz.check.source import Chunk
 
+SECCOMP = True  # tests switch it off to show that the PID namespace alone still ends every process
 RESULT_CAP = 64 * 2**20  # bytes of results kept from one run (6 cases of 10**6 float64 fit)
 STDERR_CAP = 64 * 2**10
 
@@ -92,6 +93,7 @@ def _job(chunks, function, calls, helpers, limits: Limits) -> bytes:
         "helpers": helpers or {},
         "limits": {"cpu_s": limits.cpu_s, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb},
         "print_cap": limits.print_cap,
+        "seccomp": SECCOMP,
     }
     npz = io.BytesIO()
     np.savez(npz, **arrays)
@@ -104,6 +106,18 @@ def _kill(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def _gone(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Wait (bounded) until every process of the sandbox has exited: they all hold its stdout until then."""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        if proc.stdout.closed:
+            return
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if sel.select(0.1) and not os.read(proc.stdout.fileno(), 1 << 16):
+                return
 
 
 def _exchange(proc: subprocess.Popen, job: bytes, wall_s: float) -> tuple[bytes, bytes, str]:
@@ -184,6 +198,7 @@ def run(
         out, err, why = _exchange(proc, job, limits.wall_s)
         if why:
             _kill(proc)
+            _gone(proc)
         code = proc.wait(timeout=max(0.1, limits.wall_s))
     except subprocess.TimeoutExpired:
         why, code = "wall", None
@@ -206,7 +221,7 @@ def run(
         ended = "ok"
     cases, protections = _results(out, len(calls))
     protections["bubblewrap: user, PID, mount, network, IPC namespaces; read-only files; private /tmp"] = True
-    protections["host user nobody"] = user is not None
+    protections["bwrap started as nobody on the host"] = user is not None
     return Run(cases, ended, protections, time.perf_counter() - t0)
 
 

@@ -1,7 +1,8 @@
 """How many checks run at once: at most one per session, and a small number for the whole server.
 
-CNNVIZ_CHECK_SLOTS (default 2) checks run at the same time; the others wait in line up to
-`WAIT_S` seconds and are told so; a session that already has a check running is told to wait for it.
+CNNVIZ_CHECK_SLOTS (default: half the cores, at least 1) checks run at the same time, so that pages keep
+the other cores (the checks also run at nice 10); the others wait in line up to `WAIT_S` seconds and
+are told so; a session that already has a check running is told to wait for it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 
 from cnnviz.core.errors import InputError
 
-SLOTS = max(1, int(os.environ.get("CNNVIZ_CHECK_SLOTS", "2") or 2))
+SLOTS = max(1, int(os.environ.get("CNNVIZ_CHECK_SLOTS") or (os.cpu_count() or 2) // 2))
 WAIT_S = 30.0
 _slots = threading.BoundedSemaphore(SLOTS)
 _busy: set[str] = set()

@@ -57,7 +57,7 @@ def _cells(text: str, filename: str) -> list[tuple[str, str]]:
 
 def _syntax(label: str, err: SyntaxError) -> str:
     where = f"line {err.lineno}, column {err.offset}" if err.lineno else "somewhere"
-    return f"Syntax error in {label}, {where}: {err.msg}" + (f"\n    {err.text.rstrip()}" if err.text else "")
+    return f"Syntax error in {label}, {where}: {err.msg}" + (f"\n\n    {err.text.strip()}" if err.text else "")
 
 
 def _offered(node: ast.Import | ast.ImportFrom) -> bool:

@@ -146,29 +146,6 @@ def _cell_box(pos: tuple[int, int], cell: int, r0: int, r1: int, c0: int, c1: in
     return x0 + c0 * cell, y0 + r0 * cell, x0 + c1 * cell, y0 + r1 * cell
 
 
-class _Replay:
-    """Accumulator values step by step (storyboard.values_at, incrementally: one update per step)."""
-
-    def __init__(self, board: dict):
-        self.board = board
-        self.values = {
-            p["name"]: np.zeros(p["shape"]) if p["accumulates"] else S.unb64(p["values"], tuple(p["shape"]))
-            for p in board["panels"]
-        }
-        self.constant = {p["name"]: self.values[p["name"]] for p in board["panels"] if not p["accumulates"]}
-        self.done = -1
-
-    def to(self, k: int) -> dict[str, np.ndarray]:
-        for step in self.board["steps"][self.done + 1 : k + 1]:
-            for name, (r0, r1, c0, c1, data) in step["sets"].items():
-                self.values[name][r0:r1, c0:c1] = S.unb64(data, (r1 - r0, c1 - c0))
-            for name, (r0, r1, c0, c1, src, sr0, sc0, factor) in step.get("adds", {}).items():
-                block = self.constant[src][sr0 : sr0 + (r1 - r0), sc0 : sc0 + (c1 - c0)]
-                self.values[name][r0:r1, c0:c1] += block * factor
-        self.done = max(self.done, k)
-        return self.values
-
-
 def _caption_lines(board: dict, k: int, decimals: int, every: int = 1) -> list[str]:
     s = board["steps"][k]
     where = f" ({s['h']}, {s['w']})" if s["h"] is not None else ""
@@ -319,7 +296,7 @@ def board_gif(
     n_lines = 1 + max(len(s["numbers"]) for s in board["steps"])
     caption_h = n_lines * LINE_H + 4 * LINE_H + MARGIN
     pal, _ = _palette()
-    replay = _Replay(board)
+    replay = S.Replay(board)  # the storyboard's own replay (the player's JS mirrors it)
     base = _draw_base(board, geo, replay.values, decimals, caption_h)
     frames = []
     for k in frames_at:

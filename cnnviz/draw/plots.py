@@ -89,7 +89,7 @@ def map_heatmap(
     )
 
 
-PANEL_WIDTH, MIN_HEIGHT, MAX_HEIGHT = 330, 200, 560  # pixels: a panel's expected width, the maps' height limits
+PANEL_WIDTH, MIN_HEIGHT, MAX_HEIGHT = 300, 200, 560  # pixels: a panel's expected width, the maps' height limits
 
 
 def inspect_figure(panels: list[dict], decimals: int = 2, height: int | None = None) -> go.Figure:

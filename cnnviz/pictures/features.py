@@ -555,8 +555,10 @@ def maps_zip(maps: FeatureMaps, labels: list[str]) -> bytes:
 
 # --- Inspecting one map: what is sent to the browser, within a budget -------------------------
 
-INSPECT_CELLS = 120_000  # values per map sent to the browser (float32, ~5.3 bytes each on the wire)
-INSPECT_SIDE = 320  # a full-resolution window's side, in Z's rows and columns (320 x 320 = 102,400 values)
+# Values per map sent to the browser: float32 typed arrays are ~5.3 bytes a value in base64, up to ~7
+# as Plotly's JSON escapes every "/" of it: three maps of 65,536 values are about 1.1 MB (bench).
+INSPECT_CELLS = 65_536
+INSPECT_SIDE = 256  # a full-resolution window's side, in Z's rows and columns (256 x 256 = INSPECT_CELLS)
 
 
 def block_extreme(plane: np.ndarray, k: int) -> np.ndarray:
@@ -611,7 +613,8 @@ def inspect_view(
 
     A[i, j] pools Z's rows i*pool_stride .. i*pool_stride + pool_f - 1 (and the same for columns), so
     it is drawn centred on that window, one pool_stride wide: the three maps line up on the picture.
-    A reduced map (block k > 1) shows in each cell the value farthest from 0 of its k x k block.
+    A reduced map (block k > 1) shows in each cell the value farthest from 0 of its k x k block. A
+    gets half the budget: each of its cells also carries A's own row and column (customdata).
 
     Arguments:
     Z -- one filter's conv output, shape (n_H, n_W); pooled -- its pooled map, (n_H_pool, n_W_pool)
@@ -631,7 +634,7 @@ def inspect_view(
     i_hi = min(n_H_pool, max(i_lo, (bottom - pool_f) // pool_stride + 1))
     j_hi = min(n_W_pool, max(j_lo, (right - pool_f) // pool_stride + 1))
     a = pooled[i_lo:i_hi, j_lo:j_hi]
-    k_pool = block_for(*a.shape, max_cells) if a.size else 1
+    k_pool = block_for(*a.shape, max_cells // 2) if a.size else 1  # half: its hover carries A's row, column
     a_drawn = block_extreme(a, k_pool) if a.size else np.zeros((0, 0), np.float32)
     rows_a, cols_a = a_drawn.shape
     index = np.stack(
@@ -670,7 +673,7 @@ def histograms(Z: np.ndarray, pooled: np.ndarray, bins: int = 60) -> tuple[np.nd
     lo, hi = float(Z.min()), float(Z.max())
     if lo < 0 < hi:
         width = (hi - lo) / bins
-        below = max(1, round(-lo / width))
+        below = min(max(1, round(-lo / width)), bins - 1)  # bins on each side of 0
         z_edges = np.concatenate([np.linspace(lo, 0, below + 1), np.linspace(0, hi, bins - below + 1)[1:]])
     else:
         z_edges = np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)

@@ -38,7 +38,8 @@ function ramp(stops, t) {
   return [0, 1, 2].map((j) => Math.round(a[j] + (b[j] - a[j]) * u));
 }
 
-function fmt(v, d) {
+// numbers as cnnviz.steps.style.fmt prints them (a test compares the two)
+export function fmt(v, d) {
   let s = v.toFixed(d);
   if (/^-0\.?0*$/.test(s)) s = s.slice(1);
   return s;
@@ -48,8 +49,9 @@ function fill(line, d) {
   return line.text.replace(/\{(\d+)\}/g, (m, k) => fmt(line.vals[+k], d));
 }
 
-const _ctx = document.createElement("canvas").getContext("2d");
+let _ctx = null; // made on first use: the module also loads where there is no DOM (the replay test, node)
 function textWidth(text, px, family) {
+  _ctx = _ctx || document.createElement("canvas").getContext("2d");
   _ctx.font = `${px}px ${family}`;
   return _ctx.measureText(text).width;
 }
@@ -68,6 +70,39 @@ function icon(name) {
 
 function inRect(r, c, q) {
   return r >= q[0] && r < q[1] && c >= q[2] && c < q[3];
+}
+
+// Every panel's values, per step where they change: {name: {values, snaps}}. Accumulators replay
+// "sets" then "adds" step by step, as storyboard.values_at does in Python (a test compares them);
+// snaps[k] is the panel after step k, so a step change is a lookup. Constant panels: snaps null.
+export function replay(B) {
+  const out = {};
+  for (const p of B.panels) out[p.name] = { values: unb64(p.values), snaps: null };
+  for (const p of B.panels) {
+    if (!p.accumulates) continue;
+    const cols = p.shape[1];
+    const snaps = (out[p.name].snaps = []);
+    let cur = new Float64Array(p.shape[0] * cols);
+    for (const st of B.steps) {
+      const set = st.sets[p.name];
+      if (set) {
+        cur = cur.slice();
+        const [r0, r1, c0, c1] = set;
+        const vals = unb64(set[4]);
+        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) cur[r * cols + c] = vals[(r - r0) * (c1 - c0) + (c - c0)];
+      }
+      const add = (st.adds || {})[p.name];
+      if (add) {
+        if (!set) cur = cur.slice();
+        const [r0, r1, c0, c1, src, sr0, sc0, factor] = add;
+        const S = out[src].values; // a constant panel
+        const scols = B.panels.find((q) => q.name === src).shape[1];
+        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) cur[r * cols + c] += S[(sr0 + r - r0) * scols + (sc0 + c - c0)] * factor;
+      }
+      snaps.push(cur);
+    }
+  }
+  return out;
 }
 
 class Player {
@@ -95,35 +130,10 @@ class Player {
     this.stops = { signed: S.diverging.map(hexRgb), sequential: S.sequential.map(hexRgb) };
     this.colors = Object.assign({ hover: S.roles.window, hover_cell: S.roles.written }, S.roles);
     this.panels = {};
-    const srcValues = {}; // constant panels that "adds" read from
-    for (const p of B.panels) if (!p.accumulates) srcValues[p.name] = { values: unb64(p.values), cols: p.shape[1] };
+    const replayed = replay(B);
     for (const p of B.panels) {
       const [rows, cols] = p.shape;
-      const P = { p, rows, cols, values: unb64(p.values), snaps: null, written: p.written_at };
-      if (p.accumulates) {
-        // values after each step, replayed from "sets" once (a step change is then a lookup)
-        P.snaps = [];
-        let cur = new Float64Array(rows * cols);
-        for (const st of B.steps) {
-          const set = st.sets[p.name];
-          if (set) {
-            cur = cur.slice();
-            const [r0, r1, c0, c1] = set;
-            const vals = unb64(set[4]);
-            for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) cur[r * cols + c] = vals[(r - r0) * (c1 - c0) + (c - c0)];
-          }
-          const add = (st.adds || {})[p.name];
-          if (add) {
-            if (!set) cur = cur.slice();
-            const [r0, r1, c0, c1, src, sr0, sc0, factor] = add;
-            const S = srcValues[src];
-            const scols = S.cols;
-            for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) cur[r * cols + c] += S.values[(sr0 + r - r0) * scols + (sc0 + c - c0)] * factor;
-          }
-          P.snaps.push(cur);
-        }
-      }
-      this.panels[p.name] = P;
+      this.panels[p.name] = Object.assign({ p, rows, cols, written: p.written_at }, replayed[p.name]);
     }
     // which steps touch a cell: written (outputs, gradients read) and read (windows, receivers)
     this.writes = {};
@@ -529,8 +539,9 @@ class Player {
         C.rect.setAttribute("fill", `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`);
         if (C.text) {
           C.text.textContent = hidden ? "" : fmt(v, this.cellD ?? d);
-          const lum = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
-          C.text.setAttribute("fill", lum < 128 ? B.style.text_on_dark : B.style.text);
+          const [wr, wg, wb] = B.style.luma; // the text-colour rule, decided in Python (cnnviz/steps/style.py)
+          const lum = wr * rgb[0] + wg * rgb[1] + wb * rgb[2];
+          C.text.setAttribute("fill", lum < B.style.dark_below ? B.style.text_on_dark : B.style.text);
         }
       }
     }

@@ -19,9 +19,17 @@ import numpy as np
 from cnnviz.core import arrays
 from cnnviz.core.errors import InputError
 from cnnviz.player.widget import Player
-from cnnviz.steps import storyboard
+from cnnviz.steps import storyboard, transposed
 
-__all__ = ["zero_pad", "conv_forward", "pool_forward", "conv_backward", "pool_backward", "Player"]
+__all__ = [
+    "zero_pad",
+    "conv_forward",
+    "pool_forward",
+    "conv_backward",
+    "pool_backward",
+    "conv_transpose_forward",
+    "Player",
+]
 
 
 def _array(name: str, value: Any) -> np.ndarray:
@@ -90,6 +98,26 @@ def pool_forward(
     """
     board = storyboard.pool_forward_board(_array("A_prev", A_prev), hparameters, mode, i, c, ties)
     return _open(board, step, decimals)
+
+
+def conv_transpose_forward(
+    A_prev: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray,
+    hparameters: Mapping,
+    i: int = 0,
+    c: int = 0,
+    *,
+    step: int = 0,
+    decimals: int = 2,
+) -> Player:
+    """conv_transpose_forward's loop for sample i and input channel c: one step per A_prev[i, h, w, c], then the crop.
+
+    A_prev -- (m, n_H_prev, n_W_prev, n_C_prev); W -- (f, f, n_C, n_C_prev); b -- (1, 1, 1, n_C);
+    hparameters -- {"stride": int, "pad": int[, "output_padding": int]}
+    """
+    A_prev, W, b = _array("A_prev", A_prev), _array("W", W), _array("b", b)
+    return _open(transposed.conv_transpose_forward_board(A_prev, W, b, hparameters, i, c), step, decimals)
 
 
 def conv_backward(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0, *, step: int = 0, decimals: int = 2) -> Player:

@@ -1,13 +1,13 @@
 """A lesson's animation as plain data: panels, named overlays per step, numbers, code with values.
 
-THE CONTRACT between the builders below (Python), the browser player (cnnviz/app/player/, JS)
+THE CONTRACT between the builders below (Python), the browser player (cnnviz/player/, JS)
 and the GIF renderer (cnnviz/draw/gif.py, Pillow). Both renderers draw only what is here; nothing
 is matched by its position in a list: panels, overlays and arrays are addressed by name.
 
 A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy objects inside):
 
     {
-      "version": 1,
+      "version": 2,                          # 2: style carries the text-colour rule; typed in schema.py
       "lesson": "zero_pad" | "conv_forward" | "pool_forward" | "conv_backward" | "pool_backward"
                 | "conv_transpose_forward" (cnnviz/steps/transposed.py),
       "title": "conv_forward, example i = 0, filter c = 0",
@@ -20,13 +20,14 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
       "legend": {role: str},                 # what each overlay role means, in words (from draw.style)
       "toggles": {toggle_name: str},         # optional panels a button shows/hides, and the button text
       "id": str,                             # digest of everything else (content_id): same id, same board
-      "style": {                             # (added) colours from cnnviz.steps.style; renderers hard-code none
+      "style": {                             # colours from cnnviz.steps.style; renderers hard-code none
         "roles": {role: "#rrggbb"},          #   outline/mark colour of every overlay role, + "differs"
         "diverging": ["#rrggbb", ...],       #   11 stops, -vmax .. 0 .. +vmax ("signed" scales)
         "sequential": ["#rrggbb", ...],      #   vmin .. vmax ("sequential" scales)
-        "text", "text_on_dark", "grid", "background": "#rrggbb", "decimals": [2, 4, 8]},
-      "ties": "first" | "all",               # (added, pooling boards only) which maxima get the gradient
-      "tie_rule": str,                       # (added, pooling boards only) that rule in words
+        "text", "text_on_dark", "grid", "background": "#rrggbb", "decimals": [2, 4, 8],
+        "luma": [0.299, 0.587, 0.114], "dark_below": 128},   # text on a fill: text_on_dark if luma < dark_below
+      "ties": "first" | "all",               # (pooling boards only) which maxima get the gradient
+      "tie_rule": str,                       # (pooling boards only) that rule in words
     }
 
     Rect = [r0, r1, c0, c1]                  # rows r0..r1-1, columns c0..c1-1 of one panel (half-open)
@@ -58,7 +59,7 @@ A storyboard is a JSON-serialisable dict (`json.dumps(board)` works; no numpy ob
            #   writes, or the gradient cell it reads in a backward pass), "chosen_max", "tied_max" (other
            #   maxima of a tied window), "receives" (cells that get gradient at this step)
       "sets": {panel_name: [r0, r1, c0, c1, B64]},   # accumulators: those cells' values after this step
-      "adds": {panel_name: [r0, r1, c0, c1, src_panel, sr0, sc0, factor]},   # (added, optional)
+      "adds": {panel_name: [r0, r1, c0, c1, src_panel, sr0, sc0, factor]},   # (optional)
            # accumulators: values[r0:r1, c0:c1] += src.values[sr0:sr0+(r1-r0), sc0:sc0+(c1-c0)] * factor
            #   (src_panel a constant panel, its "values"; factor a float); applied after this step's sets.
            #   The course's updates exactly (one IEEE multiply, one add per cell, as numpy does them):
@@ -99,7 +100,7 @@ import numpy as np
 from cnnviz.core import layers, windows
 from cnnviz.steps import narration, style, trace
 
-VERSION = 1
+VERSION = 2
 ROLES = ("window", "written", "chosen_max", "tied_max", "receives", "pad_ring", "skipped", "not_yet")
 
 
@@ -130,24 +131,38 @@ def not_yet(board: dict, name: str, k: int) -> np.ndarray:
     return np.asarray(p["written_at"]).reshape(rows, cols) > k
 
 
+class Replay:
+    """Every panel's values step by step: accumulators from zeros, each step's "sets" then "adds".
+
+    `to(k)` moves forward (one update per step); the player's JS `replay` does the same (a test
+    compares every cell). Constant panels hold their "values".
+    """
+
+    def __init__(self, board: dict):
+        self.board = board
+        self.values = {
+            p["name"]: np.zeros(p["shape"]) if p["accumulates"] else unb64(p["values"], tuple(p["shape"]))
+            for p in board["panels"]
+        }
+        self.constant = {p["name"]: self.values[p["name"]] for p in board["panels"] if not p["accumulates"]}
+        self.done = -1
+
+    def to(self, k: int) -> dict[str, np.ndarray]:
+        """The values after step k (k >= the last step asked for; the arrays are updated in place)."""
+        for step in self.board["steps"][self.done + 1 : k + 1]:
+            for name, (r0, r1, c0, c1, data) in step["sets"].items():
+                self.values[name][r0:r1, c0:c1] = unb64(data, (r1 - r0, c1 - c0))
+            for name, (r0, r1, c0, c1, src, sr0, sc0, factor) in step.get("adds", {}).items():
+                block = self.constant[src][sr0 : sr0 + (r1 - r0), sc0 : sc0 + (c1 - c0)]
+                self.values[name][r0:r1, c0:c1] += block * factor
+        self.done = max(self.done, k)
+        return self.values
+
+
 def values_at(board: dict, name: str, k: int) -> np.ndarray:
-    """The values panel `name` shows at step k (accumulators replayed from their "sets")."""
-    p = panel(board, name)
-    shape = tuple(p["shape"])
-    if not p.get("accumulates"):
-        return unb64(p["values"], shape)
-    out = np.zeros(shape)
-    sources: dict[str, np.ndarray] = {}
-    for step in board["steps"][: k + 1]:
-        if name in step["sets"]:
-            r0, r1, c0, c1, data = step["sets"][name]
-            out[r0:r1, c0:c1] = unb64(data, (r1 - r0, c1 - c0))
-        if name in step.get("adds", {}):
-            r0, r1, c0, c1, src, sr0, sc0, factor = step["adds"][name]
-            if src not in sources:
-                sources[src] = unb64(panel(board, src)["values"], tuple(panel(board, src)["shape"]))
-            out[r0:r1, c0:c1] += sources[src][sr0 : sr0 + (r1 - r0), sc0 : sc0 + (c1 - c0)] * factor
-    return out
+    """The values panel `name` shows at step k (accumulators replayed from their "sets" and "adds")."""
+    panel(board, name)  # KeyError naming the panels there are
+    return Replay(board).to(k)[name].copy()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -619,7 +634,9 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
     sc_dw = _signed(last.dW_c, np.array([last.db_c]))
     panels = [_panel("dZ", "dZ", c, f"dZ[{i}, :, :, {c}]", "dZ", "gradient", dZ[i, :, :, c], sc_dz)]
     panels += [_panel(f"W/{k}", "W", k, f"W[:, :, {k}, {c}]", "W", "filter", W[:, :, k, c], sc_w) for k in chans]
-    if d > 1:  # the filter as the window lays it out: its f x f cells dilation apart, zeros in the holes
+    toggles = {"all_filters": f"Sum over all n_C = {n_C} filters"}
+    if d > 1:  # the filter as the window lays it out (the "adds" source; shown on a toggle): zeros in the holes
+        toggles["dilated_filter"] = f"W with its holes (dilation {d})"
         span = windows.span(f, d)
         holed = np.zeros((span, span, n_C_prev))
         holed[::d, ::d, :] = W[:, :, :, c]
@@ -633,6 +650,7 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
                 "filter",
                 holed[:, :, k],
                 sc_w,
+                toggle="dilated_filter",
             )
             for k in chans
         ]
@@ -705,9 +723,7 @@ def conv_backward_board(dZ: np.ndarray, cache: tuple, i: int = 0, c: int = 0) ->
         "receives": {**_static_rects(dw, [_rect(0, f, 0, f)]), "db": [_rect(0, 1, 0, 1)]},
     }
     title = f"conv_backward, example i = {i}, filter c = {c}'s share"
-    return _board(
-        "conv_backward", title, panels, static, out, code, toggles={"all_filters": f"Sum over all n_C = {n_C} filters"}
-    )
+    return _board("conv_backward", title, panels, static, out, code, toggles=toggles)
 
 
 def zero_pad_board(A_prev: np.ndarray, pad: int, i: int = 0, c: int = 0) -> dict:

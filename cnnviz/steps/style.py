@@ -15,6 +15,7 @@ scale for data that is never negative.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 __all__ = [
     "BACKGROUND",
@@ -97,11 +98,11 @@ LEGEND_BY_LESSON: dict[str, dict[str, str]] = {
     "zero_pad": {"window": "X, copied into the middle of X_pad", "written": "the cells this step writes"},
     "conv_backward": {"written": "the gradient cell dZ[i, h, w, c] this step reads"},
     "pool_backward": {"written": "the gradient cell dA[i, h, w, c] this step reads"},
-    "conv_transpose_forward": {
-        "written": "INPUT cell A_prev[i, h, w, c] this step reads (last step: the OUTPUT Z kept by the crop)",
-        "window": "the filter W[:, :, k, c] this step scales",
-        "receives": "OUTPUT cells that get value * W[:, :, k, c] at this step (overlaps add up)",
-        "pad_ring": "the pad ring of Z_pad, cropped at the end",
+    "conv_transpose_forward": {  # short: one legend line at 1280 px leaves the grids room for their numbers
+        "written": "INPUT cell read (end: OUTPUT Z kept)",
+        "window": "W[:, :, k, c] scaled",
+        "receives": "OUTPUT cells += value * W",
+        "pad_ring": "pad ring, cropped at the end",
     },
 }
 
@@ -114,6 +115,10 @@ def legend(lesson: str, roles: list[str]) -> dict[str, str]:
     return {role: words[role] for role in roles}
 
 
+_EXACT = Context(prec=400)  # every digit of a float64 (at most 309 before the point) plus the decimals
+_STEP = {d: Decimal(1).scaleb(-d) for d in range(0, 17)}
+
+
 def fmt(v: float, decimals: int = 2) -> str:
     """v with `decimals` places; never "-0.00" (a negative that rounds to zero prints as 0.00)."""
     v = float(v)
@@ -121,7 +126,9 @@ def fmt(v: float, decimals: int = 2) -> str:
         return "nan"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
-    s = f"{v:.{decimals}f}"
+    # The exact binary value rounded, a tie away from zero: what the player's JS (toFixed) prints, so
+    # the GIF, the notebook printout and the player agree digit for digit (tests/test_replay_agreement.py)
+    s = f"{Decimal(v).quantize(_STEP[decimals], rounding=ROUND_HALF_UP, context=_EXACT):f}"
     if s.startswith("-") and float(s) == 0:
         s = s[1:]
     return s
@@ -158,10 +165,16 @@ def cell_rgb(v: float, scale: dict) -> tuple[int, int, int]:
     return _interp(SEQUENTIAL, (v - lo) / (hi - lo) if hi > lo else 0.0)
 
 
+# The text-colour rule, once for the GIF and the player (the board's style carries it): Rec. 601 luma
+# of the fill; below DARK_BELOW the text is TEXT_ON_DARK.
+LUMA = (0.299, 0.587, 0.114)
+DARK_BELOW = 128
+
+
 def text_rgb(fill: tuple[int, int, int]) -> tuple[int, int, int]:
     """Black or white text, whichever reads on `fill`."""
-    r, g, b = fill
-    return hex_rgb(TEXT_ON_DARK) if 0.299 * r + 0.587 * g + 0.114 * b < 128 else hex_rgb(TEXT)
+    luma = sum(w * x for w, x in zip(LUMA, fill, strict=True))
+    return hex_rgb(TEXT_ON_DARK) if luma < DARK_BELOW else hex_rgb(TEXT)
 
 
 def as_json() -> dict:
@@ -175,6 +188,8 @@ def as_json() -> dict:
         "grid": GRID,
         "background": BACKGROUND,
         "decimals": list(DECIMALS),
+        "luma": list(LUMA),
+        "dark_below": DARK_BELOW,
     }
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnviz.core import layers, windows
+from cnnviz.core.errors import InputError
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -189,9 +190,9 @@ def frame_indices(n_steps: int, max_frames: int) -> list[int]:
 
 def _check_index(name: str, value: int, n: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}={value!r} must be a whole number")
+        raise InputError(f"{name}={value!r} must be a whole number")
     if not 0 <= value < n:
-        raise ValueError(f"{name}={value} is out of range: {what} has {n}; use {name} in 0..{n - 1}")
+        raise InputError(f"{name}={value} is out of range: {what} has {n}; use {name} in 0..{n - 1}")
     return int(value)
 
 

@@ -25,17 +25,15 @@ from cnnviz.steps import narration, trace
 from cnnviz.steps.storyboard import _board, _cell, _line, _panel, _rect, _ring, _signed, _static_rects, _step
 
 LESSON = "conv_transpose_forward"
-# Output channels drawn (k = 0..n-1): at most MAX_CHANNELS (two output grids per stage stay legible
-# on a 1280x720 projector next to the input and the filters), and fewer on big outputs, so that
-# the board keeps its 1 MB budget at the largest settings (16x16 input, f = 7, stride 4: a 70x70
-# Z_pad, Z and dA_prev per channel drawn): n = min(n_C, MAX_CHANNELS, MAX_CELLS // (rows * cols of Z_pad)).
+# Output channels drawn (k = 0..MAX_CHANNELS-1): two output grids stay legible on a 1280x720
+# projector next to the input and the filters, and keep the board within its 1 MB budget at the
+# largest settings (16x16 input, f = 7, stride 4: a 70x70 Z_pad, Z and dA_prev per channel drawn).
 MAX_CHANNELS = 2
-MAX_CELLS = 15000
 
 
-def channels_drawn(n_C: int, H_pad: int, W_pad: int) -> int:
-    """How many output channels the board draws (see MAX_CHANNELS)."""
-    return max(1, min(n_C, MAX_CHANNELS, MAX_CELLS // (H_pad * W_pad)))
+def channels_drawn(n_C: int) -> int:
+    """How many output channels the board draws: min(n_C, MAX_CHANNELS)."""
+    return min(n_C, MAX_CHANNELS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,9 +121,10 @@ def conv_transpose_forward_board(
     conv_cache = (np.zeros((m, n_H, n_W, n_C)), W, np.zeros((1, 1, 1, n_C_prev)), {"stride": stride, "pad": pad})
     dA_prev, _, _ = layers.conv_backward(dZ, conv_cache)  # (m, n_H, n_W, n_C)
 
-    n_drawn = channels_drawn(n_C, H_pad, W_pad)
+    n_drawn = channels_drawn(n_C)
     chans = range(n_drawn)
     shown = f"all n_C = {n_C} channels" if n_C == n_drawn else f"n_C = {n_C} channels; k < {n_drawn} drawn"
+    shown = "n_C = 1 channel" if n_C == 1 else shown
     pads, outs = [f"Z_pad/{k}" for k in chans], [f"Z/{k}" for k in chans]
     crop = _rect(pad, pad + n_H, pad, pad + n_W)
     code = narration.code(LESSON)

@@ -52,8 +52,13 @@ function render(mount, component, sent) {
   host.next = () => { const a = document.querySelector(".st-key-cnnviz_next a"); if (a) a.click(); };
   host.prev = () => { const a = document.querySelector(".st-key-cnnviz_prev a"); if (a) a.click(); };
   host.component = component;
+  // a check (cnnviz/app/check_panel.py) sends marks.seek = {step, check}: a new check opens its step
+  const seek = (head.marks && head.marks.seek) || null;
+  const fresh = seek && parentElement.__cnnvizSeek !== seek.check;
+  parentElement.__cnnvizSeek = seek ? seek.check : undefined;
   if (P && P.boardId === head.id) {
     P.update(head);
+    if (fresh) P.show(seek.step);
     P.attach();
     return P;
   }
