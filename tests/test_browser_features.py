@@ -92,7 +92,9 @@ def test_zoom_on_the_inspected_map_zooms_the_three_and_hover_reads_a_value(app_u
     page.mouse.move(x0 + box["width"] * 0.25, y0 + box["height"] * 0.25, steps=8)
     page.mouse.up()
     page.wait_for_function(
-        "e => e._fullLayout.xaxis.range[1] - e._fullLayout.xaxis.range[0] < 200", arg=chart.element_handle()
+        "e => e._fullLayout.xaxis.range[1] - e._fullLayout.xaxis.range[0] < 200",
+        arg=chart.element_handle(),
+        timeout=60000,
     )
     after = axis_ranges(chart)
     width = after["xaxis"][1] - after["xaxis"][0]
@@ -101,7 +103,7 @@ def test_zoom_on_the_inspected_map_zooms_the_three_and_hover_reads_a_value(app_u
     # Hover in the zoomed Z: row, column and a value with the page's 2 decimals
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3)
     label = chart.locator(".hoverlayer .hovertext").first
-    label.wait_for(timeout=10000)
+    label.wait_for(timeout=30000)
     text = label.text_content()
     assert "row" in text and "column" in text and "value" in text, text
     assert re.search(r"value -?\d+\.\d\d\b", text), text

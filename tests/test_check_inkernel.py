@@ -77,3 +77,9 @@ def test_an_unknown_name_is_an_error_for_people():
         cnnviz.check(my_conv, show=False)
     with pytest.raises(InputError, match="your function itself"):
         inkernel.check("conv_forward", show=False)
+
+
+@pytest.mark.parametrize("name", inkernel._cases.FUNCTIONS)
+def test_the_references_own_functions_pass_by_name(name):
+    report = cnnviz.check(getattr(layers, name), show=False)
+    assert report.function == name and report.passed, [(v.title, v.verdict, v.detail) for v in report.verdicts]

@@ -82,6 +82,12 @@ def _pool_back(title, A_prev, hp, mode, dA, ties, lesson=False) -> Case:
     return Case(title, (dA, (A_prev, dict(hp)), mode), expected, meta, lesson)
 
 
+def _lesson_title(hp: dict) -> str:
+    """The lesson case's title; with dilation it says the function must read hparameters["dilation"]."""
+    d = int(hp.get("dilation", 1))
+    return "lesson inputs" if d == 1 else f'lesson inputs, dilation {d} (reads hparameters["dilation"])'
+
+
 def _transposed(title, A_prev, W, b, hp, lesson=False) -> Case:
     Z, _ = layers.conv_transpose_forward(A_prev, W, b, hp)
     return Case(title, (A_prev, W, b, dict(hp)), Z, {"hparameters": dict(hp), "f": W.shape[0]}, lesson)
@@ -129,7 +135,8 @@ def build(function: str, inputs: dict[str, Any], ties: str = "first") -> list[Ca
             case.expected = layers.conv_single_step(*case.args)
         return cases
     if function == "conv_forward":
-        cases = [_conv("lesson inputs", inputs["A_prev"], inputs["W"], inputs["b"], inputs["hparameters"], True)]
+        title = _lesson_title(inputs["hparameters"])
+        cases = [_conv(title, inputs["A_prev"], inputs["W"], inputs["b"], inputs["hparameters"], True)]
         cases += [_conv(c["title"], c["a"]["A_prev"], c["a"]["W"], c["a"]["b"], c["hp"]) for c in _course(function)]
         cases += [
             _conv(
@@ -157,7 +164,7 @@ def build(function: str, inputs: dict[str, Any], ties: str = "first") -> list[Ca
         return cases
     if function == "conv_backward":
         hp = inputs["hparameters"]
-        cases = [_conv_back("lesson inputs", inputs["A_prev"], inputs["W"], inputs["b"], hp, inputs["dZ"], True)]
+        cases = [_conv_back(_lesson_title(hp), inputs["A_prev"], inputs["W"], inputs["b"], hp, inputs["dZ"], True)]
         for c in _course(function):
             Z, _ = layers.conv_forward(c["a"]["A_prev"], c["a"]["W"], c["a"]["b"], c["hp"])
             cases.append(_conv_back(c["title"] + " (dZ = Z)", c["a"]["A_prev"], c["a"]["W"], c["a"]["b"], c["hp"], Z))

@@ -29,11 +29,12 @@ from cnnviz.check.sandbox import CaseResult
 from cnnviz.core import inputs, layers
 from cnnviz.core.errors import InputError
 from cnnviz.steps import storyboard
+from cnnviz.steps.transposed import conv_transpose_forward_board
 
 PACKAGE = str(Path(__file__).parents[1])
 PRINT_CAP = 4000  # printed characters kept per case, as in the app
-# The boards the player can open on the first differing window (the other three have no loop to show).
-BOARDS = ("zero_pad", "conv_forward", "pool_forward", "conv_backward", "pool_backward")
+# The boards the player can open on the first differing window (the helpers have no loop to show).
+BOARDS = ("zero_pad", "conv_forward", "pool_forward", "conv_backward", "pool_backward", "conv_transpose_forward")
 
 
 class TimeLimit(BaseException):  # noqa: N818 -- not an Exception: the student's `except Exception` cannot catch it
@@ -152,7 +153,11 @@ def run_case(fn: Callable, args: tuple, time_limit: float) -> tuple[CaseResult, 
 
 def _case_inputs(function: str, lesson: dict[str, Any]) -> dict[str, Any]:
     pooling = function in ("pool_forward", "pool_backward", "create_mask_from_window", "distribute_value")
-    return {**lesson, "hparameters": lesson["pool" if pooling else "conv"]}
+    inputs_ = {**lesson, "hparameters": lesson["pool" if pooling else "conv"]}
+    if function == "conv_transpose_forward":  # W is (f, f, n_C, n_C_prev): A_prev's channels last
+        W, b = lesson["W"], lesson["b"]
+        inputs_ |= {"W": W.transpose(0, 1, 3, 2)[:, :, :2, :], "b": b[..., :2], "hparameters": {"stride": 2, "pad": 1}}
+    return inputs_
 
 
 def _board(function: str, case: _cases.Case, ties: str) -> dict[str, Any] | None:
@@ -167,6 +172,8 @@ def _board(function: str, case: _cases.Case, ties: str) -> dict[str, Any] | None
         return storyboard.pool_forward_board(a[0], a[1], a[2], ties=ties)
     if function == "conv_backward":
         return storyboard.conv_backward_board(*a)
+    if function == "conv_transpose_forward":
+        return conv_transpose_forward_board(*a)
     return storyboard.pool_backward_board(a[0], a[1], a[2], ties=ties)
 
 
@@ -229,15 +236,16 @@ def report_html(report: Report) -> str:
     """The verdicts as a table, the diagnosis as a list, where the first difference is."""
     head = "passes every case" if report.passed else "does not pass every case"
     colour = "#0b6e2e" if report.passed else "#b00020"
+    left = "style='text-align:left'"  # notebook front ends right-align table cells by default
     rows = "".join(
-        f"<tr><td>{html.escape(v.title)}</td><td><b>{html.escape(v.verdict)}</b></td>"
-        f"<td>{html.escape(v.detail)}</td></tr>"
+        f"<tr><td {left}>{html.escape(v.title)}</td><td {left}><b>{html.escape(v.verdict)}</b></td>"
+        f"<td {left}>{html.escape(v.detail)}</td></tr>"
         for v in report.verdicts
     )
     out = [
         f"<div class='cnnviz-check'><p style='color:{colour};font-weight:600'>"
         f"{html.escape(report.function)} {head}</p>",
-        f"<table><tr><th>case</th><th>verdict</th><th>detail</th></tr>{rows}</table>",
+        f"<table><tr><th {left}>case</th><th {left}>verdict</th><th {left}>detail</th></tr>{rows}</table>",
     ]
     if report.diagnosis:
         items = "".join(f"<li>{html.escape(d)}</li>" for d in report.diagnosis)

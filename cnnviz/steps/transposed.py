@@ -25,9 +25,9 @@ from cnnviz.steps import narration, trace
 from cnnviz.steps.storyboard import _board, _cell, _line, _panel, _rect, _ring, _signed, _static_rects, _step
 
 LESSON = "conv_transpose_forward"
-# Output channels drawn (k = 0..MAX_CHANNELS-1): two output grids stay legible on a 1280x720
-# projector next to the input and the filters, and keep the board within its 1 MB budget at the
-# largest settings (16x16 input, f = 7, stride 4: a 70x70 Z_pad, Z and dA_prev per channel drawn).
+# Output channels drawn (k = 0..MAX_CHANNELS-1): what keeps the board within its 1 MB budget at the
+# largest settings (16x16 input, f = 7, stride 4: a 70x70 Z_pad, Z and dA_prev per channel drawn;
+# four channels would need 1.1 MB). The numbers line says when n_C has more.
 MAX_CHANNELS = 2
 
 

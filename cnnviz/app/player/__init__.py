@@ -25,13 +25,21 @@ from cnnviz import player as neutral
 from cnnviz.steps import storyboard
 
 HERE = Path(__file__).parent
+
+
+def _compact(js: str) -> str:
+    """The adapter without its comment lines and indentation: it rides along on every rerun."""
+    lines = (line.strip() for line in js.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
 # Streamlit puts a component's inline js/html into every rerun's message (the player is ~35 KB), and
 # file-backed assets need an installed package. So the component is only the small adapter; the
 # player's module and stylesheet travel in the data once per session (like the board, by digest)
 # and the browser keeps them (streamlit.js).
 _COMPONENT = st.components.v2.component(
     "cnnviz_player",
-    js=(HERE / "streamlit.js").read_text(encoding="utf-8"),
+    js=_compact((HERE / "streamlit.js").read_text(encoding="utf-8")),
     isolate_styles=False,  # in the page DOM: test hooks and focus work with plain selectors
 )
 _CODE = neutral.js().encode("utf-8")
