@@ -32,7 +32,8 @@ for col, (heading, members) in zip(cols, GROUPS.items(), strict=True):
         st.markdown(f"**{heading}**")
         for key in members:
             lesson = registry.by_key(key)
-            st.page_link(lesson.path, label=f"{lesson.title} — {lesson.blurb}")
+            st.page_link(lesson.path, label=lesson.title)  # the blurb under it: a link's label does not wrap
+            st.caption(lesson.blurb)
 st.caption(
     "In each player: ←/→ step, Space plays and pauses, Home/End jump; hover a cell to see its window, click to "
     "jump there. All of it runs in your browser. "

@@ -615,17 +615,21 @@ class Player {
     if (k !== this.k) {
       this.k = k;
       this.render(false);
-      this.keepInView();
+      // after the frame is painted: measuring before it would force a layout inside the step
+      cancelAnimationFrame(this.viewRaf);
+      this.viewRaf = requestAnimationFrame(() => setTimeout(() => this.keepInView(), 0));
     }
     if (!fromPlay) this.scheduleReport();
   }
 
   keepInView() {
-    // the page scrolls (normal mode): bring the step's window back on screen when it has left it
-    const ov = this.svg && this.svg.querySelector(".ov.window");
-    if (!ov || this.data.present) return;
-    const r = ov.getBoundingClientRect();
-    if (r.top < 0 || r.bottom > (window.innerHeight || 720)) ov.scrollIntoView({ block: "nearest", inline: "nearest" });
+    // the page scrolls (normal mode): bring the step's window and what it writes back on screen
+    if (!this.svg || this.data.present) return;
+    const vh = window.innerHeight || 720;
+    for (const ov of this.svg.querySelectorAll(".ov.written, .ov.window")) {
+      const r = ov.getBoundingClientRect();
+      if (r.top < 0 || r.bottom > vh) ov.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
   }
 
   // ---------------------------------------------------------------- play
