@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 WORKERS ?= $(shell nproc)
 SERVE_PORT ?= 8080
+# pytest processes: most tests wait on a browser or a server, so three share two cores well (`make test TEST_WORKERS=0`: one process)
+TEST_WORKERS ?= 3
 
 .PHONY: run serve test bench lint format clean
 
@@ -32,7 +34,7 @@ serve: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

@@ -89,15 +89,15 @@ def test_the_notebook_runs_and_its_players_step_and_light_windows(lab):
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{url}/lab/tree/in-your-notebook.ipynb?token={TOKEN}")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=60000)
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=180000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180000)
         page.wait_for_function(
             "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'",
-            timeout=60000,
+            timeout=180000,
         )
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         # an output area may be attached after the widget mounts: the player draws when it gets a size
-        page.wait_for_function(f"() => document.querySelector('{PLAYER}')?.querySelector('[data-cell]')", timeout=60000)
+        page.wait_for_function(f"() => document.querySelector('{PLAYER}')?.querySelector('[data-cell]')", timeout=180000)
         player = page.locator(PLAYER).first
         player.scroll_into_view_if_needed()
         assert player.get_attribute("data-step") == "0", errors
@@ -110,7 +110,7 @@ def test_the_notebook_runs_and_its_players_step_and_light_windows(lab):
         cell.hover()
         assert player.locator('[data-role="hover_cell"]').count() >= 1, "hover lights the cell"
         assert player.locator('[data-role="hover"]').count() >= 1, "and the window it came from"
-        page.wait_for_function(f"() => document.querySelectorAll('{PLAYER}').length >= 6", timeout=60000)
+        page.wait_for_function(f"() => document.querySelectorAll('{PLAYER}').length >= 6", timeout=180000)
         # the `step` trait, both ways: the save_html cell's player is the sixth
         synced = page.locator(PLAYER).nth(5)
         run_in_kernel(page, "player.step = 3")
