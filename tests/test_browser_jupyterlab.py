@@ -97,7 +97,9 @@ def test_the_notebook_runs_and_its_players_step_and_light_windows(lab):
         )
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         # an output area may be attached after the widget mounts: the player draws when it gets a size
-        page.wait_for_function(f"() => document.querySelector('{PLAYER}')?.querySelector('[data-cell]')", timeout=180000)
+        page.wait_for_function(
+            f"() => document.querySelector('{PLAYER}')?.querySelector('[data-cell]')", timeout=180000
+        )
         player = page.locator(PLAYER).first
         player.scroll_into_view_if_needed()
         assert player.get_attribute("data-step") == "0", errors
