@@ -204,3 +204,18 @@ LAYOUT_JS = """() => {
 def player_layout(page) -> dict:
     """The player's numbers (count, smallest font px), overlapping text boxes and its box in the viewport."""
     return page.evaluate(LAYOUT_JS)
+
+
+def errors_after_settling(page) -> list[str]:
+    """page.errors without the misses a rerun causes on a picture page, if nothing is broken now.
+
+    A rerun replaces the page's images: Streamlit drops the old /media/ files, and a browser that
+    was still fetching one gets a 404 (and logs "Image source error") for an image no longer shown.
+    Those count only if an image on the page is broken now.
+    """
+    page.wait_for_timeout(500)
+    broken = page.evaluate("() => [...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+    replaced = [e for e in page.errors if "/media/" in e and (e.startswith("404 ") or "Image source error" in e)]
+    if broken:
+        return page.errors + [f"broken image: {src}" for src in broken]
+    return [e for e in page.errors if e not in replaced]

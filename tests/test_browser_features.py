@@ -39,7 +39,7 @@ def test_a_too_large_png_is_explained_in_the_main_area(app_url, page, tmp_path):
     assert "the limit is 20 MB" in alert.inner_text()
     assert main.get_by_text("File: holiday photo.png").is_visible()
     assert not sidebar.get_by_text("File must be").count()  # not Streamlit's own refusal in the sidebar
-    assert not page.errors, page.errors
+    assert not browser.errors_after_settling(page), page.errors
 
 
 def test_a_heic_photo_is_accepted(app_url, page, tmp_path):
@@ -51,7 +51,7 @@ def test_a_heic_photo_is_accepted(app_url, page, tmp_path):
     main = page.locator('[data-testid="stMain"]')
     main.get_by_text("A_prev is your upload: 20×40×3").wait_for(timeout=60000)
     assert not main.locator('[data-testid="stAlert"]', has_text="cannot be used").count()
-    assert not page.errors, page.errors
+    assert not browser.errors_after_settling(page), page.errors
 
 
 def test_the_shape_arithmetic_is_not_clipped_at_1280(app_url, page):
@@ -62,7 +62,7 @@ def test_the_shape_arithmetic_is_not_clipped_at_1280(app_url, page):
     pre = block.locator("pre").first
     widths = pre.evaluate("e => [e.scrollWidth, e.clientWidth]")
     assert widths[0] <= widths[1], f"scrollWidth {widths[0]} > clientWidth {widths[1]}: the formulas are clipped"
-    assert not page.errors, page.errors
+    assert not browser.errors_after_settling(page), page.errors
 
 
 def inspect_chart(page):
@@ -107,7 +107,7 @@ def test_zoom_on_the_inspected_map_zooms_the_three_and_hover_reads_a_value(app_u
     text = label.text_content()
     assert "row" in text and "column" in text and "value" in text, text
     assert re.search(r"value -?\d+\.\d\d\b", text), text
-    assert not page.errors, page.errors
+    assert not browser.errors_after_settling(page), page.errors
 
 
 def test_the_crop_box_is_visible_on_the_photo(app_url, page):
@@ -128,4 +128,4 @@ def test_the_crop_box_is_visible_on_the_photo(app_url, page):
     # around the crop's place: the default crop is the picture's centre
     h, w = magenta.shape
     assert abs(rows.mean() - h / 2) < h / 5 and abs(cols.mean() - w / 2) < w / 5
-    assert not page.errors, page.errors
+    assert not browser.errors_after_settling(page), page.errors

@@ -34,7 +34,12 @@ def lab(tmp_path_factory):
         "JUPYTER_CONFIG_DIR": str(work / ".config"),  # nothing written to the user's own settings
         "JUPYTERLAB_WORKSPACES_DIR": str(work / ".workspaces"),
         "JUPYTER_RUNTIME_DIR": str(work / ".runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(work / ".settings"),
     }
+    # JupyterLab 4 draws only the cells in view ("full" windowing): render them all, so every player mounts
+    tracker = work / ".settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}"]
     cmd += [f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"]
     cmd += ["--LabApp.extension_manager=readonly"]  # no extension catalogue from the network
