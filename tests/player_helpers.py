@@ -2,9 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.app import player
+
+APP = Path(__file__).parents[1] / "app.py"
+# What each animated lesson draws in its settings row (its sliders), by lesson file
+LESSON_ROWS = {
+    "lessons/zero_padding.py": ["pad"],
+    "lessons/convolution.py": ["f", "stride", "pad", "dilation", "n_C"],
+    "lessons/pooling.py": ["pool_f", "pool_stride"],
+    "lessons/conv_backward.py": ["f", "stride", "pad", "dilation", "n_C"],
+    "lessons/pool_backward.py": ["pool_f", "pool_stride"],
+    "lessons/transposed_conv.py": ["f", "stride", "pad", "output_padding", "n_C"],
+}
+
+
+def open_app(
+    page: str | None = None, query: dict | None = None, state: dict | None = None, timeout: float = 60, **widgets
+) -> AppTest:
+    """A fresh app run, opened with a query string and session state, on `page`, with settings set by key."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.query_params.update(query or {})
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    for key, value in widgets.items():
+        set_setting(at, key, value)
+    if widgets:
+        at.run()
+    return at
+
 
 _BOARDS: dict[str, dict] = {}  # boards by id, as the browser keeps them (a rerun that keeps one sends its id)
 

@@ -1,43 +1,25 @@
 """The app driven headless with Streamlit's AppTest: every page, its controls' extremes, links."""
 
 import random
-from pathlib import Path
 
 import pytest
-from player_helpers import board_of, gradient_check, set_setting
+from player_helpers import LESSON_ROWS, board_of, gradient_check, open_app, set_setting
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.app import registry
 from cnnviz.app import settings as params
 
-APP = Path(__file__).parents[1] / "app.py"
 LESSONS = [lesson.path for lesson in registry.LESSONS]
 ANIMATED = [lesson.path for lesson in registry.ANIMATED]
 # What each animated lesson draws next to its player (the rest of the ints are in the sidebar).
-PAGE_SETTINGS = {
-    "lessons/zero_padding.py": ["pad"],
-    "lessons/convolution.py": ["f", "stride", "pad", "dilation", "n_C"],
-    "lessons/pooling.py": ["pool_f", "pool_stride"],
-    "lessons/conv_backward.py": ["f", "stride", "pad", "dilation", "n_C"],
-    "lessons/pool_backward.py": ["pool_f", "pool_stride"],
-    "lessons/transposed_conv.py": ["f", "stride", "pad", "output_padding", "n_C"],
-}
+PAGE_SETTINGS = LESSON_ROWS
 SIDEBAR = ["m", "n_H_prev", "n_W_prev", "n_C_prev"]
 TIMEOUT = 60
 
 
 def run(page: str | None = None, query: dict | None = None, **widgets) -> AppTest:
     """A fresh app, optionally opened with a query string, on `page`, with settings set by key."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params.update(query or {})
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    for key, value in widgets.items():
-        set_setting(at, key, value)
-    if widgets:
-        at.run()
-    return at
+    return open_app(page, query, timeout=TIMEOUT, **widgets)
 
 
 def assert_healthy(at: AppTest, player: bool = True) -> None:

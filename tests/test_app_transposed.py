@@ -1,27 +1,16 @@
 """AppTest: lesson 7 (transposed convolution) and the dilation control of lessons 2 and 4."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from player_helpers import board_of, gradient_check, set_setting
+from player_helpers import APP, board_of, gradient_check, open_app
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.core import inputs, layers
 from cnnviz.steps import storyboard as S
 
-APP = Path(__file__).parents[1] / "app.py"
-
 
 def run(page: str, query: dict | None = None, **widgets) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(page).run()
-    for key, value in widgets.items():
-        set_setting(at, key, value)
-    if widgets:
-        at.run()
+    at = open_app(page, query, **widgets)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -10,18 +10,16 @@ import io
 import os
 import pickle
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 from course_reference import check_against_published, flat, page_numbers, published, published_key, reference
-from player_helpers import board_of, data_of, gradient_check, set_setting
+from player_helpers import board_of, data_of, gradient_check, open_app, set_setting
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.core import course, layers, printed
 from cnnviz.steps import storyboard
 
-APP = Path(__file__).parents[1] / "app.py"
 PAGE_FILES = {
     "zero_pad": "lessons/zero_padding.py",
     "conv_forward": "lessons/convolution.py",
@@ -32,17 +30,7 @@ PAGE_FILES = {
 
 
 def run(page: str, query: dict | None = None, state: dict | None = None, **widgets) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params.update(query or {})
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(page).run()
-    for key, value in widgets.items():
-        set_setting(at, key, value)
-    if widgets:
-        at.run()
-    return at
+    return open_app(page, query, state, **widgets)
 
 
 def healthy(at: AppTest) -> None:

@@ -1,35 +1,17 @@
 """A lesson's settings row: sliders for f, stride, pad, n_C and pooling, by key, on every lesson (AppTest)."""
 
-from pathlib import Path
-
 import pytest
-from player_helpers import board_of, data_of, set_setting
+from player_helpers import LESSON_ROWS, board_of, data_of, open_app, set_setting
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.app import registry
 from cnnviz.app import settings as params
 
-APP = Path(__file__).parents[1] / "app.py"
-ROW = {
-    "lessons/zero_padding.py": ["pad"],
-    "lessons/convolution.py": ["f", "stride", "pad", "dilation", "n_C"],
-    "lessons/pooling.py": ["pool_f", "pool_stride"],
-    "lessons/conv_backward.py": ["f", "stride", "pad", "dilation", "n_C"],
-    "lessons/pool_backward.py": ["pool_f", "pool_stride"],
-    "lessons/transposed_conv.py": ["f", "stride", "pad", "output_padding", "n_C"],
-}
+ROW = LESSON_ROWS
 
 
 def run(page: str, query: dict | None = None, **widgets) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(page).run()
-    for key, value in widgets.items():
-        set_setting(at, key, value)
-    if widgets:
-        at.run()
-    return at
+    return open_app(page, query, **widgets)
 
 
 def test_every_animated_lesson_is_covered():
