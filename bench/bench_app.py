@@ -54,9 +54,11 @@ def redraw_times(repeats: int = 5) -> None:
         times = []
         for k in range(repeats):
             before = page.evaluate(count)
-            button = "StepUp" if k % 2 == 0 else "StepDown"
+            key = "ArrowRight" if k % 2 == 0 else "ArrowLeft"  # the f slider, one step up or down
+            thumb = page.locator('.st-key-f input[type=range]')
+            thumb.focus()
             start = time.perf_counter()
-            page.click(f'.st-key-f [data-testid="stNumberInput{button}"]')
+            thumb.press(key)
             page.wait_for_function(f"(n) => ({count})() !== n", arg=before, timeout=15000)
             times.append(time.perf_counter() - start)
             browser.wait_for_player(page)
