@@ -55,7 +55,7 @@ def redraw_times(repeats: int = 5) -> None:
         for k in range(repeats):
             before = page.evaluate(count)
             key = "ArrowRight" if k % 2 == 0 else "ArrowLeft"  # the f slider, one step up or down
-            thumb = page.locator('.st-key-f input[type=range]')
+            thumb = page.locator(".st-key-f input[type=range]")
             thumb.focus()
             start = time.perf_counter()
             thumb.press(key)
